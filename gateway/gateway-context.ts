@@ -1,0 +1,7 @@
+import type { Identity } from '../platform/auth/identity.js';
+
+export interface GatewayContext {
+  requestId: string;
+  identity: Identity | null;
+  clientAddress: string;
+}

@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloGateway } from '@apollo/gateway';
+import { buildSchema, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { createTokenIssuer } from '../platform/auth/jwt.js';
+import type { Identity } from '../platform/auth/identity.js';
+import { Revocations } from '../platform/auth/revocation.js';
+import type { ServiceName } from '../platform/config.js';
+import { ErrorCode } from '../platform/errors.js';
+import { createMetrics, metricsPlugin } from '../platform/metrics.js';
+import { errorsAndLogsPlugin } from '../platform/server/apollo-plugins.js';
+import { createGraphQLHttpServer, type Refusal } from '../platform/server/http-server.js';
+import type { Runtime } from '../platform/server/runtime.js';
+import type { RunningService } from '../platform/server/subgraph-server.js';
+import { authenticate } from './authenticate.js';
+import { clientAddress } from './client-address.js';
+import type { GatewayContext } from './gateway-context.js';
+import { aliasLimit, authRateLimitPlugin, costLimitPlugin, depthRule } from './limits.js';
+import { SubgraphDataSource } from './subgraph-data-source.js';
+import { executeOverWebSocket } from './websocket-execution.js';
+
+export interface GatewayOptions {
+  port?: number;
+  /** Subgraph URLs by name; defaults to the configured ones. */
+  serviceUrls?: Partial<Record<ServiceName, string>>;
+}
+
+/**
+ * The one endpoint clients use: verifies tokens, applies limits, plans and executes
+ * operations across subgraphs (HTTP and graphql-ws on one port).
+ */
+export async function startGateway(runtime: Runtime, options: GatewayOptions = {}): Promise<RunningService> {
+  const { config, state } = runtime;
+  const logger = runtime.logger.child({ service: 'gateway' });
+  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
+  const urls = { ...config.serviceUrls, ...options.serviceUrls };
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name }) => new SubgraphDataSource(urls[name as ServiceName] ?? '', config.gatewaySecret),
+  });
+  const tokens = createTokenIssuer({
+    secret: config.jwtSecret,
+    issuer: config.JWT_ISSUER,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  const revocations = new Revocations(state.kv, config.ACCESS_TOKEN_TTL_SECONDS);
+  const apiLimiter = state.rateLimiter('api', config.RATE_LIMIT_API_PER_SECOND);
+  const authLimiter = state.rateLimiter('auth', config.RATE_LIMIT_AUTH_PER_SECOND);
+  const metrics = createMetrics('gateway');
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
+
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    validationRules: [depthRule(config.MAX_QUERY_DEPTH), aliasLimit(config.MAX_ALIASES)],
+    plugins: [
+      metricsPlugin(metrics),
+      errorsAndLogsPlugin(logger),
+      authRateLimitPlugin(authLimiter),
+      costLimitPlugin(config.MAX_QUERY_COST, () => apiSchema ?? buildSchema('type Query { _: Boolean }')),
+    ],
+  });
+  await apollo.start();
+
+  const identities = new WeakMap<IncomingMessage, Identity | null>();
+  let accepting = true;
+  const httpServer = createGraphQLHttpServer<GatewayContext>({
+    logger,
+    metrics,
+    apollo,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    async guard(req): Promise<Refusal | null> {
+      const address = clientAddress(req, config.TRUST_PROXY);
+      const limit = await apiLimiter.consume(address);
+      if (!limit.allowed) {
+        return {
+          status: 429,
+          code: ErrorCode.RATE_LIMITED,
+          message: 'Too many requests',
+          headers: { 'retry-after': String(Math.ceil(limit.retryAfterMs / 1000)) },
+        };
+      }
+      const auth = await authenticate(req.headers.authorization, tokens, revocations);
+      if ('error' in auth) {
+        return {
+          status: 401,
+          code: ErrorCode.UNAUTHENTICATED,
+          message: auth.error,
+          headers: { 'www-authenticate': 'Bearer' },
+        };
+      }
+      identities.set(req, auth.identity);
+      return null;
+    },
+    context: async (req, requestId) => ({
+      requestId,
+      identity: identities.get(req) ?? null,
+      clientAddress: clientAddress(req, config.TRUST_PROXY),
+    }),
+    ready: async () => accepting && apiSchema !== undefined && (await state.ping()),
+  });
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsCleanup = useServer(
+    executeOverWebSocket({ apollo, tokens, revocations, schemaOf: () => apiSchema, logger }),
+    wsServer,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? config.ports.gateway, config.HOST, resolve);
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${config.HOST}:${port}/graphql`;
+  logger.info({ url }, 'gateway listening');
+  return {
+    name: 'gateway',
+    url,
+    port,
+    async stop() {
+      accepting = false;
+      await wsCleanup.dispose();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeIdleConnections();
+      });
+      await apollo.stop();
+    },
+  };
+}

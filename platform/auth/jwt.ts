@@ -1,0 +1,51 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { isRole, type Identity } from './identity.js';
+
+/** Access tokens: short-lived HS256 JWTs carrying user id, role and session id. */
+export interface AccessTokenIssuer {
+  sign(identity: Identity): Promise<{ token: string; expiresAt: Date }>;
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+export interface VerifiedToken extends Identity {
+  issuedAt: number;
+}
+
+export class InvalidTokenError extends Error {
+  override name = 'InvalidTokenError';
+  constructor(readonly reason: 'expired' | 'invalid') {
+    super(reason === 'expired' ? 'Access token expired' : 'Invalid access token');
+  }
+}
+
+export function createTokenIssuer(options: { secret: string; issuer: string; ttlSeconds: number }): AccessTokenIssuer {
+  const key = new TextEncoder().encode(options.secret);
+  return {
+    async sign(identity) {
+      const now = Math.floor(Date.now() / 1000);
+      const exp = now + options.ttlSeconds;
+      const token = await new SignJWT({ role: identity.role, sid: identity.sessionId })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(identity.userId)
+        .setIssuer(options.issuer)
+        .setIssuedAt(now)
+        .setExpirationTime(exp)
+        .sign(key);
+      return { token, expiresAt: new Date(exp * 1000) };
+    },
+    async verify(token) {
+      try {
+        // Only HS256 is accepted: "alg: none" and algorithm confusion fail here.
+        const { payload } = await jwtVerify(token, key, { issuer: options.issuer, algorithms: ['HS256'] });
+        if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || !isRole(payload.role)) {
+          throw new InvalidTokenError('invalid');
+        }
+        return { userId: payload.sub, role: payload.role, sessionId: payload.sid, issuedAt: payload.iat ?? 0 };
+      } catch (error) {
+        if (error instanceof InvalidTokenError) throw error;
+        if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('expired');
+        throw new InvalidTokenError('invalid');
+      }
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * Configuration for every process, read from the environment once at start-up.
+ * The profile (embedded or services) follows from which URLs are present:
+ * DATABASE_URL → PostgreSQL, REDIS_URL → Redis, KAFKA_BROKERS → Kafka.
+ */
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  GATEWAY_PORT: port(4000),
+  USERS_PORT: port(4001),
+  COMPANIONS_PORT: port(4002),
+  MODERATION_PORT: port(4003),
+  ANALYTICS_PORT: port(4004),
+  USERS_URL: optionalUrl,
+  COMPANIONS_URL: optionalUrl,
+  MODERATION_URL: optionalUrl,
+  ANALYTICS_URL: optionalUrl,
+  DATA_DIR: z.string().min(1).default('.data'),
+  DATABASE_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+  ),
+  DATABASE_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'lowercase letters, digits and _ only')
+    .default('nexus'),
+  REDIS_URL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .optional(),
+  ),
+  REDIS_KEY_PREFIX: z.string().default('nexus:'),
+  KAFKA_BROKERS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, 'must be host:port[,host:port…]')
+      .optional(),
+  ),
+  KAFKA_CLIENT_ID: z.string().default('nexus'),
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  JWT_ISSUER: z.string().default('nexusai-graph'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(30 * 86_400),
+  GATEWAY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  PASSWORD_MEMORY_KIB: z.coerce.number().int().min(8192).default(19_456),
+  PASSWORD_ITERATIONS: z.coerce.number().int().min(1).default(2),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(2).default(12),
+  MAX_ALIASES: z.coerce.number().int().min(1).default(30),
+  MAX_QUERY_COST: z.coerce.number().int().min(10).default(5_000),
+  RATE_LIMIT_API_PER_SECOND: z.coerce.number().int().min(1).default(100),
+  RATE_LIMIT_AUTH_PER_SECOND: z.coerce.number().int().min(1).default(5),
+  TRUST_PROXY: bool(false),
+  SUPERGRAPH_PATH: z.string().min(1).default('schema/supergraph.graphql'),
+  INTROSPECTION: z.preprocess(emptyToUndefined, bool(false).optional()),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config extends RawConfig {
+  jwtSecret: string;
+  gatewaySecret: string;
+  introspection: boolean;
+  production: boolean;
+  serviceUrls: Record<ServiceName, string>;
+  ports: Record<ServiceName | 'gateway', number>;
+}
+
+export const SUBGRAPHS = ['users', 'companions', 'moderation', 'analytics'] as const;
+export type ServiceName = (typeof SUBGRAPHS)[number];
+
+/** A configuration problem, named in one line so an operator can fix it. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+// Development-only defaults: in production missing secrets are an error.
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
+const DEV_GATEWAY_SECRET = 'dev-only-gateway-secret-change-me-0123456789';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = issue.path.join('.') || '(environment)';
+    throw new ConfigError(`invalid configuration: ${name}: ${issue.message}`);
+  }
+  const raw = parsed.data;
+  const production = raw.NODE_ENV === 'production';
+  if (production && !raw.JWT_SECRET) throw new ConfigError('invalid configuration: JWT_SECRET: required in production');
+  if (production && !raw.GATEWAY_SECRET) {
+    throw new ConfigError('invalid configuration: GATEWAY_SECRET: required in production');
+  }
+  const ports = {
+    gateway: raw.GATEWAY_PORT,
+    users: raw.USERS_PORT,
+    companions: raw.COMPANIONS_PORT,
+    moderation: raw.MODERATION_PORT,
+    analytics: raw.ANALYTICS_PORT,
+  };
+  const localUrl = (service: ServiceName) => `http://${raw.HOST}:${ports[service]}/graphql`;
+  return {
+    ...raw,
+    production,
+    jwtSecret: raw.JWT_SECRET ?? DEV_JWT_SECRET,
+    gatewaySecret: raw.GATEWAY_SECRET ?? DEV_GATEWAY_SECRET,
+    introspection: raw.INTROSPECTION ?? !production,
+    ports,
+    serviceUrls: {
+      users: raw.USERS_URL ?? localUrl('users'),
+      companions: raw.COMPANIONS_URL ?? localUrl('companions'),
+      moderation: raw.MODERATION_URL ?? localUrl('moderation'),
+      analytics: raw.ANALYTICS_URL ?? localUrl('analytics'),
+    },
+  };
+}
+
+/** Entry points call this: a bad configuration is one clear line and exit code 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+/** A record as stored on a topic. */
+export interface BusRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  value: string;
+}
+
+export interface ConsumerOptions {
+  /** Consumers of one group share the work; every group sees every record. */
+  groupId: string;
+  topics: string[];
+  /** Awaited before the next record of the same partition; a throw means "retry this record". */
+  onRecord: (record: BusRecord) => Promise<void>;
+}
+
+export interface Consumer {
+  close(): Promise<void>;
+}
+
+/**
+ * Kafka's semantics (topics, keyed partitions, consumer groups, at-least-once) behind
+ * one interface: kafkajs in production, an in-process log in the embedded default.
+ */
+export interface EventBus {
+  readonly kind: 'memory' | 'kafka';
+  publish(topic: string, records: { key: string; value: string }[]): Promise<void>;
+  consume(options: ConsumerOptions): Promise<Consumer>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,95 @@
+import { Kafka, logLevel, type Consumer as KafkaConsumer, type Producer } from 'kafkajs';
+import type { Logger } from '../logger.js';
+import type { Consumer, EventBus } from './event-bus.js';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Prepended to every topic name (lets test runs share one broker without sharing data). */
+  topicPrefix: string;
+  /** Topics created up front with `partitions` partitions each. */
+  topics: string[];
+  partitions?: number;
+  logger: Logger;
+}
+
+/** EventBus on Apache Kafka through kafkajs: idempotent producer, acks from all replicas. */
+export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus> {
+  const { logger, topicPrefix } = options;
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    retry: { retries: 5, initialRetryTime: 200 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => {
+      const { message, ...rest } = entry.log;
+      logger.warn({ kafka: entry.namespace, ...rest }, message);
+    },
+  });
+  const physical = (topic: string) => `${topicPrefix}${topic}`;
+  const logical = (topic: string) => topic.slice(topicPrefix.length);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: options.topics.map((topic) => ({ topic: physical(topic), numPartitions: options.partitions ?? 3 })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumers = new Set<KafkaConsumer>();
+
+  return {
+    kind: 'kafka',
+    async publish(topic, records) {
+      await producer.send({ topic: physical(topic), acks: -1, messages: records });
+    },
+    async consume({ groupId, topics, onRecord }): Promise<Consumer> {
+      const consumer = kafka.consumer({ groupId: `${topicPrefix}${groupId}`, retry: { retries: 10 } });
+      await consumer.connect();
+      await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
+      // Offsets are committed only after onRecord resolves, so a failed record is redelivered.
+      await consumer.run({
+        eachMessage: async ({ topic, partition, message }) => {
+          await onRecord({
+            topic: logical(topic),
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? '',
+            value: message.value?.toString() ?? '',
+          });
+        },
+      });
+      consumers.add(consumer);
+      return {
+        async close() {
+          consumers.delete(consumer);
+          await consumer.disconnect();
+        },
+      };
+    },
+    async ping() {
+      const probe = kafka.admin();
+      try {
+        await probe.connect();
+        await probe.describeCluster();
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await probe.disconnect().catch(() => undefined);
+      }
+    },
+    async close() {
+      await Promise.allSettled([...consumers].map((consumer) => consumer.disconnect()));
+      await producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { BusRecord, Consumer, ConsumerOptions, EventBus } from './event-bus.js';
+
+const PARTITIONS = 3;
+const RETRY_DELAY_MS = 200;
+
+interface Member {
+  options: ConsumerOptions;
+  wake: () => void;
+  closed: boolean;
+}
+
+/**
+ * In-process log with Kafka's semantics: records keyed to partitions, ordered per
+ * partition, consumer groups with committed offsets starting from the earliest
+ * record, and partitions split between the members of a group.
+ */
+export function createMemoryBus(): EventBus {
+  const logs = new Map<string, BusRecord[][]>();
+  const offsets = new Map<string, number>(); // `${group}/${topic}/${partition}` → next offset
+  const groups = new Map<string, Member[]>();
+
+  const topicLog = (topic: string) => {
+    let log = logs.get(topic);
+    if (!log) {
+      log = Array.from({ length: PARTITIONS }, () => []);
+      logs.set(topic, log);
+    }
+    return log;
+  };
+  const partitionOf = (key: string) => createHash('md5').update(key).digest().readUInt32BE(0) % PARTITIONS;
+  const ownerOf = (groupId: string, partition: number) => {
+    const members = groups.get(groupId) ?? [];
+    return members.length ? members[partition % members.length] : undefined;
+  };
+
+  async function run(member: Member) {
+    const { groupId, topics, onRecord } = member.options;
+    while (!member.closed) {
+      let delivered = false;
+      for (const topic of topics) {
+        const log = topicLog(topic);
+        for (let partition = 0; partition < PARTITIONS; partition++) {
+          if (ownerOf(groupId, partition) !== member) continue;
+          const offsetKey = `${groupId}/${topic}/${partition}`;
+          const next = offsets.get(offsetKey) ?? 0;
+          const record = log[partition]![next];
+          if (!record) continue;
+          try {
+            await onRecord(record);
+            offsets.set(offsetKey, next + 1);
+            delivered = true;
+          } catch {
+            // At-least-once: the same record is offered again after a pause.
+            await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+          }
+          if (member.closed) return;
+        }
+      }
+      if (!delivered) await new Promise<void>((resolve) => (member.wake = resolve));
+    }
+  }
+
+  const wakeAll = () => {
+    for (const members of groups.values()) for (const member of members) member.wake();
+  };
+
+  return {
+    kind: 'memory',
+    async publish(topic, records) {
+      const log = topicLog(topic);
+      for (const { key, value } of records) {
+        const partition = partitionOf(key);
+        const list = log[partition]!;
+        list.push({ topic, partition, offset: String(list.length), key, value });
+      }
+      wakeAll();
+    },
+    async consume(options): Promise<Consumer> {
+      const member: Member = { options, wake: () => undefined, closed: false };
+      const members = groups.get(options.groupId) ?? [];
+      members.push(member);
+      groups.set(options.groupId, members);
+      void run(member);
+      wakeAll(); // partitions were reassigned
+      return {
+        async close() {
+          member.closed = true;
+          member.wake();
+          const remaining = (groups.get(options.groupId) ?? []).filter((m) => m !== member);
+          groups.set(options.groupId, remaining);
+          wakeAll();
+        },
+      };
+    },
+    async ping() {
+      return true;
+    },
+    async close() {
+      for (const members of groups.values()) for (const member of members) member.closed = true;
+      wakeAll();
+      groups.clear();
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { LockMode, raw, type EntityManager } from '@mikro-orm/core';
+import { v7 as uuidv7 } from 'uuid';
+import { eventCatalog, type EventEnvelope, type EventPayload, type EventType } from '../../schema/events/contracts.js';
+import type { Logger } from '../logger.js';
+import type { Orm } from '../orm.js';
+import type { EventBus } from './event-bus.js';
+import { OutboxMessage } from './outbox-message.js';
+
+export interface NewEvent<T extends EventType> {
+  userId: string;
+  actorId: string | null;
+  payload: EventPayload<T>;
+}
+
+/**
+ * Stages an event in the caller's unit of work: it is written by the same flush,
+ * in the same transaction, as the change it describes.
+ */
+export function stageEvent<T extends EventType>(em: EntityManager, type: T, event: NewEvent<T>): EventEnvelope<T> {
+  const contract = eventCatalog[type];
+  const payload = contract.payload.parse(event.payload) as EventPayload<T>;
+  const envelope: EventEnvelope<T> = {
+    id: uuidv7(),
+    type,
+    occurredAt: new Date().toISOString(),
+    actorId: event.actorId,
+    userId: event.userId,
+    payload,
+  };
+  for (const topic of contract.topics) {
+    const message = new OutboxMessage();
+    message.eventId = envelope.id;
+    message.topic = topic;
+    message.key = event.userId;
+    message.event = envelope as unknown as Record<string, unknown>;
+    em.persist(message);
+  }
+  return envelope;
+}
+
+export interface OutboxRelayOptions {
+  orm: Orm;
+  bus: EventBus;
+  logger: Logger;
+  /** How often pending rows are looked for when nobody kicks the relay. */
+  pollIntervalMs?: number;
+  batchSize?: number;
+}
+
+/**
+ * Publishes committed outbox rows in order and marks them published. While the
+ * broker is down rows stay pending and are retried with backoff; replicas share
+ * the work through row locks (FOR UPDATE SKIP LOCKED).
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private started = false;
+  private stopped = false;
+  private failures = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  start(): void {
+    this.started = true;
+    this.schedule(0);
+  }
+
+  /** Called after a commit that staged events, so they go out without waiting for the poll. */
+  kick(): void {
+    if (!this.started || this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Publishes everything pending now; resolves when the outbox is empty or the broker fails. */
+  async flush(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.publishBatch();
+      total += sent;
+      if (sent < (this.options.batchSize ?? 100)) return total;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(delayMs: number) {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.cycle().finally(() => {
+        this.running = undefined;
+      });
+    }, delayMs);
+  }
+
+  private async cycle() {
+    const poll = this.options.pollIntervalMs ?? 1_000;
+    try {
+      await this.flush();
+      this.failures = 0;
+      this.schedule(this.again ? 0 : poll);
+    } catch (error) {
+      this.failures += 1;
+      const backoff = Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
+      this.options.logger.warn({ err: error, retryInMs: backoff }, 'outbox publish failed; events stay pending');
+      this.schedule(backoff);
+    }
+    this.again = false;
+  }
+
+  private async publishBatch(): Promise<number> {
+    const { orm, bus, batchSize = 100 } = this.options;
+    let failed: { ids: string[]; error: unknown } | undefined;
+    const sent = await orm.em.fork().transactional(async (tx) => {
+      const pending = await tx.find(
+        OutboxMessage,
+        { publishedAt: null },
+        { orderBy: { createdAt: 'asc', id: 'asc' }, limit: batchSize, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
+      );
+      if (pending.length === 0) return 0;
+      const byTopic = new Map<string, OutboxMessage[]>();
+      for (const row of pending) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+      try {
+        for (const [topic, rows] of byTopic) {
+          await bus.publish(
+            topic,
+            rows.map((row) => ({ key: row.key, value: JSON.stringify(row.event) })),
+          );
+        }
+      } catch (error) {
+        failed = { ids: pending.map((row) => row.id), error };
+        return 0;
+      }
+      const now = new Date();
+      for (const row of pending) row.publishedAt = now;
+      return pending.length;
+    });
+    if (failed) {
+      const message = failed.error instanceof Error ? failed.error.message : String(failed.error);
+      await orm.em
+        .fork()
+        .nativeUpdate(
+          OutboxMessage,
+          { id: { $in: failed.ids } },
+          { attempts: raw('attempts + 1'), lastError: message.slice(0, 500) },
+        );
+      throw failed.error;
+    }
+    return sent;
+  }
+}

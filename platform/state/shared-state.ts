@@ -1,0 +1,35 @@
+/**
+ * State shared by every replica: short-lived keys, pub/sub and rate limits. Redis in
+ * production, an in-memory equivalent in the embedded default; callers see one interface.
+ */
+export interface KeyValueStore {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  del(key: string): Promise<void>;
+}
+
+export type Unsubscribe = () => Promise<void>;
+
+export interface PubSub {
+  publish(channel: string, message: string): Promise<void>;
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
+}
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  /** Milliseconds until the caller may try again (0 when allowed). */
+  retryAfterMs: number;
+}
+
+export interface RateLimiter {
+  consume(key: string): Promise<RateLimitDecision>;
+}
+
+export interface SharedState {
+  readonly kind: 'memory' | 'redis';
+  kv: KeyValueStore;
+  pubsub: PubSub;
+  rateLimiter(name: string, pointsPerSecond: number): RateLimiter;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Event contracts: every event on every topic has this envelope and a typed payload.
+ * Producers validate before writing to the outbox; consumers validate on receipt.
+ */
+export const Topic = {
+  analytics: 'analytics-events',
+  content: 'content-events',
+  moderationDecisions: 'moderation-decisions',
+  userLifecycle: 'user-lifecycle',
+} as const;
+export type Topic = (typeof Topic)[keyof typeof Topic];
+export const ALL_TOPICS: Topic[] = Object.values(Topic);
+
+const role = z.enum(['USER', 'MODERATOR', 'ANALYST', 'ADMIN']);
+const status = z.enum(['ACTIVE', 'WARNED', 'SUSPENDED', 'BANNED', 'DELETED']);
+const plan = z.enum(['FREE', 'STANDARD', 'PREMIUM', 'VIP']);
+
+/** Event type → the topics it goes to and its payload. Topics are keyed by user id. */
+export const eventCatalog = {
+  'user.registered': {
+    topics: [Topic.userLifecycle, Topic.analytics],
+    payload: z.object({ role, plan, status }),
+  },
+  'user.login': { topics: [Topic.analytics], payload: z.object({ sessionId: z.uuid() }) },
+  'user.logout': { topics: [Topic.analytics], payload: z.object({ sessionId: z.uuid() }) },
+  'user.password_changed': { topics: [Topic.userLifecycle], payload: z.object({}) },
+  'user.profile_updated': {
+    topics: [Topic.userLifecycle],
+    payload: z.object({ fields: z.array(z.string()) }),
+  },
+  'user.status_changed': {
+    topics: [Topic.userLifecycle, Topic.analytics],
+    payload: z.object({ from: status, to: status, reason: z.string().nullable() }),
+  },
+} as const;
+
+export type EventType = keyof typeof eventCatalog;
+export type EventPayload<T extends EventType> = z.infer<(typeof eventCatalog)[T]['payload']>;
+
+export interface EventEnvelope<T extends EventType = EventType> {
+  /** UUID v7: time-ordered, and the idempotency key for consumers. */
+  id: string;
+  type: T;
+  occurredAt: string;
+  /** Who caused it (null for the system). */
+  actorId: string | null;
+  /** Whose event it is; also the partition key. */
+  userId: string;
+  payload: EventPayload<T>;
+}
+
+const envelope = z.object({
+  id: z.uuid(),
+  type: z.string(),
+  occurredAt: z.iso.datetime(),
+  actorId: z.uuid().nullable(),
+  userId: z.uuid(),
+  payload: z.unknown(),
+});
+
+export class InvalidEventError extends Error {
+  override name = 'InvalidEventError';
+}
+
+/** Parses and validates an event read from a topic. */
+export function parseEvent(json: string): EventEnvelope {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new InvalidEventError('event is not JSON');
+  }
+  const head = envelope.safeParse(raw);
+  if (!head.success) throw new InvalidEventError(`bad envelope: ${head.error.issues[0]?.message}`);
+  const contract = eventCatalog[head.data.type as EventType];
+  if (!contract) throw new InvalidEventError(`unknown event type ${head.data.type}`);
+  const payload = contract.payload.safeParse(head.data.payload);
+  if (!payload.success)
+    throw new InvalidEventError(`bad ${head.data.type} payload: ${payload.error.issues[0]?.message}`);
+  return { ...head.data, type: head.data.type as EventType, payload: payload.data } as EventEnvelope;
+}

@@ -1,0 +1,7 @@
+import type { SubgraphModule } from '../platform/server/subgraph-server.js';
+import { usersSubgraph } from '../subgraphs/users/schema.js';
+
+/** Every subgraph, for the process launcher and the tooling scripts (compose, migrations). */
+export const subgraphModules: SubgraphModule<unknown>[] = [usersSubgraph as SubgraphModule<unknown>];
+
+export const subgraphModels = Object.fromEntries(subgraphModules.map((module) => [module.name, module]));

@@ -1,0 +1,9 @@
+import { OutboxMessage } from '../../../platform/events/outbox-message.js';
+import { RefreshToken } from './refresh-token.js';
+import { Session } from './session.js';
+import { User } from './user.js';
+
+export { RefreshToken, Session, User };
+
+/** Everything the users database holds, the outbox included. */
+export const usersEntities = [User, Session, RefreshToken, OutboxMessage];

@@ -1,0 +1,15 @@
+import type { EventType } from '../../schema/events/contracts.js';
+
+/**
+ * Events of the users subgraph (contracts in schema/events/contracts.ts), all written
+ * through the outbox. It consumes none yet.
+ */
+export const publishes: EventType[] = [
+  'user.registered',
+  'user.login',
+  'user.logout',
+  'user.password_changed',
+  'user.profile_updated',
+  'user.status_changed',
+];
+export const consumes: EventType[] = [];

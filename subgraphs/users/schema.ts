@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import type { SubgraphModule } from '../../platform/server/subgraph-server.js';
+import { buildFederatedSchema } from '../../platform/federation.js';
+import { usersEntities } from './entities/index.js';
+import { usersMigrations } from './migrations/index.js';
+import { AuthResolver } from './resolvers/auth-resolver.js';
+import { UserResolver } from './resolvers/user-resolver.js';
+import { userReferenceResolvers } from './resolvers/user-reference.js';
+import { createUsersServices, type UsersServices } from './services/index.js';
+
+export function buildUsersSchema() {
+  return buildFederatedSchema({
+    resolvers: [UserResolver, AuthResolver],
+    referenceResolvers: userReferenceResolvers,
+  });
+}
+
+export const usersSubgraph: SubgraphModule<UsersServices> = {
+  name: 'users',
+  entities: usersEntities,
+  migrations: usersMigrations,
+  buildSchema: buildUsersSchema,
+  createServices: createUsersServices,
+};
