@@ -8,7 +8,7 @@ import { createMemoryBus } from './memory-bus.js';
 export type * from './event-bus.js';
 
 /** Kafka when KAFKA_BROKERS is set, otherwise the in-process bus. */
-export async function createEventBus(config: Config, logger: Logger): Promise<EventBus> {
+export function createEventBus(config: Config, logger: Logger): EventBus {
   if (!config.KAFKA_BROKERS) return createMemoryBus();
   return createKafkaBus({
     brokers: config.KAFKA_BROKERS.split(','),

@@ -14,14 +14,14 @@ export interface KafkaBusOptions {
 }
 
 /** EventBus on Apache Kafka through kafkajs: idempotent producer, acks from all replicas. */
-export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus> {
+export function createKafkaBus(options: KafkaBusOptions): EventBus {
   const { logger, topicPrefix } = options;
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
-    retry: { retries: 5, initialRetryTime: 200 },
+    retry: { retries: 2, initialRetryTime: 200 },
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => {
       const { message, ...rest } = entry.log;
@@ -31,28 +31,56 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
   const physical = (topic: string) => `${topicPrefix}${topic}`;
   const logical = (topic: string) => topic.slice(topicPrefix.length);
 
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: options.topics.map((topic) => ({ topic: physical(topic), numPartitions: options.partitions ?? 3 })),
+  // Connected lazily and again after a failure: a service starts and keeps taking
+  // writes while the broker is down; the outbox holds its events until it is back.
+  let topicsReady = false;
+  const ensureTopics = async () => {
+    if (topicsReady) return;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: options.topics.map((topic) => ({ topic: physical(topic), numPartitions: options.partitions ?? 3 })),
+      });
+      topicsReady = true;
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  let producer: Producer | undefined;
+  let connecting: Promise<Producer> | undefined;
+  const connectedProducer = () => {
+    if (producer) return Promise.resolve(producer);
+    connecting ??= (async () => {
+      await ensureTopics();
+      const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await created.connect();
+      producer = created;
+      return created;
+    })().finally(() => {
+      connecting = undefined;
     });
-  } finally {
-    await admin.disconnect();
-  }
-
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+    return connecting;
+  };
   const consumers = new Set<KafkaConsumer>();
 
   return {
     kind: 'kafka',
     async publish(topic, records) {
-      await producer.send({ topic: physical(topic), acks: -1, messages: records });
+      const ready = await connectedProducer();
+      try {
+        await ready.send({ topic: physical(topic), acks: -1, messages: records });
+      } catch (error) {
+        // Start over with a fresh connection next time.
+        producer = undefined;
+        await ready.disconnect().catch(() => undefined);
+        throw error;
+      }
     },
     async consume({ groupId, topics, onRecord }): Promise<Consumer> {
       const consumer = kafka.consumer({ groupId: `${topicPrefix}${groupId}`, retry: { retries: 10 } });
+      await ensureTopics();
       await consumer.connect();
       await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
       // Offsets are committed only after onRecord resolves, so a failed record is redelivered.
@@ -89,7 +117,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<EventBus
     },
     async close() {
       await Promise.allSettled([...consumers].map((consumer) => consumer.disconnect()));
-      await producer.disconnect();
+      await producer?.disconnect();
     },
   };
 }

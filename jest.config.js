@@ -1,0 +1,10 @@
+// Jest runs the compiled tests in dist/ (ES modules, no transform): what runs is what ships.
+export default {
+  testEnvironment: 'node',
+  transform: {},
+  roots: ['<rootDir>/dist'],
+  testMatch: ['**/*.test.js'],
+  globalSetup: '<rootDir>/dist/tests/support/global-setup.js',
+  testTimeout: 60_000,
+  maxWorkers: 1,
+};
