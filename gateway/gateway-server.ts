@@ -60,6 +60,8 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     gateway,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (stopOnSignal): Apollo re-raising the signal would cut the drain short.
+    stopOnTerminationSignals: false,
     validationRules: [depthRule(config.MAX_QUERY_DEPTH), aliasLimit(config.MAX_ALIASES)],
     plugins: [
       metricsPlugin(metrics),

@@ -47,6 +47,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
     debug: options.onQuery ? (['query'] as const).slice() : false,
     logger: options.onQuery ? (message: string) => options.onQuery!(message) : () => undefined,
     allowGlobalContext: false,
+    colors: false,
     forceUtcTimezone: true,
   };
   let orm: Orm;

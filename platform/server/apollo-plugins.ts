@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { GraphQLFormattedError } from 'graphql';
-import { isMaskedInternal, maskError } from '../errors.js';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { ErrorCode, isMaskedInternal, maskError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 interface LoggedContext extends BaseContext {
@@ -18,6 +18,11 @@ export function errorsAndLogsPlugin<Ctx extends LoggedContext>(logger: Logger): 
       return {
         async didEncounterErrors({ errors, operationName }) {
           for (const error of errors) {
+            if (isVariableCoercionError(error)) {
+              // graphql-js rejects bad variables before any resolver runs; the gateway passes them on without a code.
+              Object.assign(error.extensions, { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } });
+              continue;
+            }
             const code = error.extensions?.code;
             if (isMaskedInternal(maskError({ message: error.message, extensions: code ? { code } : {} }))) {
               logger.error(
@@ -54,4 +59,11 @@ export function errorsAndLogsPlugin<Ctx extends LoggedContext>(logger: Logger): 
       };
     },
   };
+}
+
+/** An error graphql-js raised itself while coercing variables: no code, no path, no thrown cause. */
+function isVariableCoercionError(error: GraphQLError): boolean {
+  if (error.extensions?.code || error.path) return false;
+  const cause = error.originalError;
+  return (!cause || cause instanceof GraphQLError) && /^Variable "\$|cannot represent|of required type|is not defined by type/.test(error.message);
 }

@@ -41,6 +41,8 @@ export interface RunningService {
   name: string;
   url: string;
   port: number;
+  /** The subgraph's database (absent on the gateway); for operators' scripts and tests. */
+  orm?: Orm;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,8 @@ export async function startSubgraph<Services>(
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (stopOnSignal): Apollo re-raising the signal would cut the drain short.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), errorsAndLogsPlugin(logger)],
   });
   await apollo.start();
@@ -141,6 +145,7 @@ export async function startSubgraph<Services>(
     name: module.name,
     url,
     port,
+    orm,
     async stop() {
       accepting = false;
       await stopConsumers();

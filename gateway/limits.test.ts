@@ -1,0 +1,25 @@
+import { buildSchema, parse, validate } from 'graphql';
+import { aliasLimit, depthRule } from './limits.js';
+
+const schema = buildSchema('type Node { id: ID, child: Node } type Query { node: Node }');
+const errorsOf = (query: string, rules = [depthRule(3), aliasLimit(2)]) =>
+  validate(schema, parse(query), rules).map((error) => error.message);
+
+describe('gateway document limits', () => {
+  test('depth up to the limit passes, one more level is refused', () => {
+    expect(errorsOf('{ node { child { id } } }')).toEqual([]);
+    const tooDeep = errorsOf('{ node { child { child { child { id } } } } }');
+    expect(tooDeep).toHaveLength(1);
+    expect(tooDeep[0]).toMatch(/exceeds maximum operation depth/);
+  });
+
+  test('fragments do not hide depth', () => {
+    const query = '{ node { ...A } } fragment A on Node { child { child { child { id } } } }';
+    expect(errorsOf(query)).toHaveLength(1);
+  });
+
+  test('aliases up to the limit pass, more are refused once', () => {
+    expect(errorsOf('{ a: node { id } b: node { id } }')).toEqual([]);
+    expect(errorsOf('{ a: node { id } b: node { id } c: node { id } d: node { id } }')).toEqual(['Too many aliases: at most 2']);
+  });
+});
