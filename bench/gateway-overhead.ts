@@ -93,6 +93,13 @@ class StackProcess {
     return counted.type === 'counted' ? counted.statements : [];
   }
 
+  /** The stack process's CPU time so far (ms): the gateway and the subgraph together. */
+  async cpuMs(): Promise<number> {
+    this.send({ type: 'cpu' });
+    const answer = await this.next('cpu', 10_000);
+    return answer.type === 'cpu' ? answer.ms : NaN;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     this.send({ type: 'stop' });
@@ -185,6 +192,7 @@ interface StartTiming {
   reportedMs: number;
   exitMs: number;
   exitCode: number | null;
+  tail: string;
 }
 
 async function timeStart(env: NodeJS.ProcessEnv): Promise<StartTiming> {
@@ -204,31 +212,31 @@ async function timeStart(env: NodeJS.ProcessEnv): Promise<StartTiming> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  // The last of what it printed, to say why when it fails or exits non-zero.
+  let tail = '';
+  const keep = (chunk: Buffer) => (tail = (tail + chunk.toString('utf8')).slice(-4_000));
+  child.stderr!.on('data', keep);
   try {
     const reportedMs = await new Promise<number>((done, reject) => {
-      let buffered = '';
-      const timer = setTimeout(() => reject(new Error('start.js not ready in 60 s')), 60_000);
+      const timer = setTimeout(() => reject(new Error('start.js not ready in 120 s')), 120_000);
       child.stdout!.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        const match = /NexusAI graph ready at \S+ \(.*ready in (\d+) ms\)/.exec(buffered);
+        keep(chunk);
+        const match = /NexusAI graph ready at \S+ \(.*ready in (\d+) ms\)/.exec(tail);
         if (match) {
           clearTimeout(timer);
           done(Number(match[1]));
         }
-        if (buffered.length > 1_000_000) buffered = buffered.slice(-10_000); // logs: keep the tail only
       });
       void exited.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`start.js exited (${code}) before ready: ${stderr.slice(-500)}`));
+        reject(new Error(`start.js exited (${code}) before ready: ${tail.slice(-1_000)}`));
       });
     });
     const readyMs = performance.now() - spawned;
     const signalled = performance.now();
     child.kill('SIGINT');
     const exitCode = await exited;
-    return { readyMs, reportedMs, exitMs: performance.now() - signalled, exitCode };
+    return { readyMs, reportedMs, exitMs: performance.now() - signalled, exitCode, tail };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -285,6 +293,7 @@ function resultRow(scenario: string, path: string, result: LoadResult, notes: st
     'p90 ms': result.p90Ms,
     'p99 ms': result.p99Ms,
     'max ms': result.maxMs,
+    'CPU ms/req': result.cpuMsPerRequest,
   };
 }
 
@@ -414,6 +423,7 @@ async function run(settings: BenchSettings): Promise<void> {
         durationMs: settings.durationMs,
         warmupMs: settings.warmupMs,
         rounds: settings.rounds,
+        serverCpuMs: () => stack.cpuMs(),
       };
       out(
         `running: me at concurrency ${concurrency} (${settings.rounds} rounds × 2 paths × ${settings.durationMs} ms)…`,
@@ -432,6 +442,7 @@ async function run(settings: BenchSettings): Promise<void> {
         comparison: 'gateway vs direct',
         'p50 Δ ms': c.p50DeltaMs,
         'p99 Δ ms': c.p99DeltaMs,
+        'CPU Δ ms/req': c.cpuDeltaMs,
         'rps ratio': c.rpsRatio,
       });
 
@@ -471,6 +482,7 @@ async function run(settings: BenchSettings): Promise<void> {
           comparison: label,
           'p50 Δ ms': c.p50DeltaMs,
           'p99 Δ ms': c.p99DeltaMs,
+          'CPU Δ ms/req': c.cpuDeltaMs,
           'rps ratio': c.rpsRatio,
         });
       }
@@ -527,6 +539,10 @@ async function run(settings: BenchSettings): Promise<void> {
   for (const label of ['cold (migrations)', 'warm']) {
     const timing = await timeStart(startEnv);
     if (label === 'warm') warm = timing;
+    if (timing.exitCode !== 0) {
+      const lines = timing.tail.trim().split('\n').slice(-3).join('\n    ');
+      notes.push(`npm start, ${label}: exit code ${timing.exitCode} after SIGINT; it printed last:\n    ${lines}`);
+    }
     startRows.push({
       start: label,
       'spawn → ready ms': Math.round(timing.readyMs),

@@ -22,6 +22,12 @@ export interface LoadOptions {
   /** Unrecorded calls first: JIT, caches (parse, validation, query plans) and sockets warm up. */
   warmupMs?: number;
   call: () => Promise<void>;
+  /**
+   * CPU time the server process has used so far, in ms (user + system). Sampled
+   * around the measured phase: CPU per request is far steadier than latency on a
+   * shared machine, and the gateway's share of it is exactly its overhead.
+   */
+  serverCpuMs?: () => Promise<number>;
 }
 
 export interface LoadResult {
@@ -37,6 +43,8 @@ export interface LoadResult {
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Server CPU per successful request (ms), when `serverCpuMs` was given. */
+  cpuMsPerRequest: number;
 }
 
 async function drive(
@@ -87,6 +95,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let recorded = 0;
   let errors = 0;
   let firstError: string | undefined;
+  const cpuBefore = await options.serverCpuMs?.();
   const begin = performance.now();
   const deadline = begin + durationMs;
   await drive(
@@ -107,6 +116,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     },
   );
   const elapsedMs = performance.now() - begin;
+  const cpuAfter = await options.serverCpuMs?.();
   const sorted = samples.subarray(0, recorded).sort();
   return {
     name: options.name,
@@ -120,6 +130,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     p90Ms: percentile(sorted, 90),
     p99Ms: percentile(sorted, 99),
     maxMs: recorded ? sorted[recorded - 1]! : NaN,
+    cpuMsPerRequest: cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / recorded : NaN,
   };
 }
 
@@ -149,13 +160,15 @@ export function medianOf(runs: LoadResult[]): LoadResult & { rounds: number } {
     p90Ms: median(runs.map((run) => run.p90Ms)),
     p99Ms: median(runs.map((run) => run.p99Ms)),
     maxMs: Math.max(...runs.map((run) => run.maxMs)),
+    cpuMsPerRequest: median(runs.map((run) => run.cpuMsPerRequest)),
   };
 }
 
 export interface Scenario {
   /** The reference path (e.g. a direct subgraph call) and the paths measured against it. */
-  baseline: Omit<LoadOptions, 'concurrency' | 'durationMs' | 'warmupMs'>;
-  candidates: Omit<LoadOptions, 'concurrency' | 'durationMs' | 'warmupMs'>[];
+  baseline: Omit<LoadOptions, 'concurrency' | 'durationMs' | 'warmupMs' | 'serverCpuMs'>;
+  candidates: Omit<LoadOptions, 'concurrency' | 'durationMs' | 'warmupMs' | 'serverCpuMs'>[];
+  serverCpuMs?: () => Promise<number>;
   concurrency: number;
   durationMs: number;
   warmupMs: number;
@@ -181,6 +194,7 @@ export async function runRounds(scenario: Scenario): Promise<(LoadResult & { rou
           concurrency: scenario.concurrency,
           durationMs: scenario.durationMs,
           warmupMs: scenario.warmupMs,
+          serverCpuMs: scenario.serverCpuMs,
         }),
       );
     }
@@ -193,6 +207,8 @@ export interface Comparison {
   candidate: string;
   p50DeltaMs: number;
   p99DeltaMs: number;
+  /** Extra server CPU per request: the candidate's own work, whatever the queueing. */
+  cpuDeltaMs: number;
   /** candidate rps / baseline rps: below 1 means the candidate serves fewer requests per second. */
   rpsRatio: number;
 }
@@ -203,6 +219,7 @@ export function compare(baseline: LoadResult, candidate: LoadResult): Comparison
     candidate: candidate.name,
     p50DeltaMs: candidate.p50Ms - baseline.p50Ms,
     p99DeltaMs: candidate.p99Ms - baseline.p99Ms,
+    cpuDeltaMs: candidate.cpuMsPerRequest - baseline.cpuMsPerRequest,
     rpsRatio: candidate.rps / baseline.rps,
   };
 }

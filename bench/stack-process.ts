@@ -10,6 +10,7 @@
  * IPC: → { type: 'ready', gateway, users, profile } once listening;
  *      ← { type: 'count', on: true }   → { type: 'counting' }
  *      ← { type: 'count', on: false }  → { type: 'counted', statements: [{ service, sql }] }
+ *      ← { type: 'cpu' }               → { type: 'cpu', ms } (process CPU time so far)
  *      ← { type: 'stop' }              → stops the stack and exits.
  */
 import 'reflect-metadata';
@@ -25,9 +26,10 @@ export type StackMessage =
   | { type: 'ready'; gateway: string; users: string; profile: string }
   | { type: 'counting' }
   | { type: 'counted'; statements: CountedStatement[] }
+  | { type: 'cpu'; ms: number }
   | { type: 'failed'; error: string };
 
-export type StackCommand = { type: 'count'; on: boolean } | { type: 'stop' };
+export type StackCommand = { type: 'count'; on: boolean } | { type: 'cpu' } | { type: 'stop' };
 
 // MikroORM colours its log lines unless told not to; the counter wants plain SQL.
 const ANSI = /\x1b\[[0-9;]*m/g;
@@ -61,6 +63,9 @@ try {
       } else {
         send({ type: 'counted', statements });
       }
+    } else if (command.type === 'cpu') {
+      const usage = process.cpuUsage();
+      send({ type: 'cpu', ms: (usage.user + usage.system) / 1000 });
     } else if (command.type === 'stop') {
       stack.stop().then(
         () => process.exit(0),

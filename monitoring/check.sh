@@ -5,7 +5,7 @@
 #   3. promtool test rules   monitoring/alerts.test.yml
 #   4. every YAML file under deploy/ and monitoring/ parses (python3 + PyYAML, if present)
 #   5. promtail keeps requestId out of Loki labels (python3 + PyYAML, if present)
-#   6. the Grafana dashboards are valid JSON
+#   6. the Grafana dashboards are valid JSON, and their PromQL parses (promtool)
 #   7. deploy/k8s renders with `kubectl kustomize` (if kubectl is present; offline)
 # promtool comes from Debian's `prometheus` package, installed when missing (root + apt).
 # Each step prints one PASS/FAIL/SKIP line; the exit code is non-zero if any failed.
@@ -62,13 +62,17 @@ install_promtool() {
     chmod +x "$policy"
     made_policy=1
   fi
-  local rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null || rc=$?
+  local rc=0 log
+  log=$(mktemp)
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >"$log" 2>&1 || rc=$?
   if ((made_policy)); then rm -f "$policy"; fi
   if ((rc != 0)); then
+    tail -n 20 "$log" | sed 's/^/      /'
+    rm -f "$log"
     say "apt-get install prometheus failed (exit $rc)"
     return 1
   fi
+  rm -f "$log"
   # Belt and braces: if an init system started the server anyway, stop that service.
   if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
     systemctl stop prometheus && systemctl disable --quiet prometheus
@@ -169,10 +173,42 @@ else
   skip "dashboard JSON: neither python3 nor node is available"
 fi
 
+# Dashboard PromQL: each Prometheus target becomes a recording rule in a scratch file
+# (Grafana variables replaced by sample values) so promtool's parser checks it.
+if ((have_promtool)) && command -v python3 >/dev/null && ((${#json_files[@]} > 0)); then
+  scratch=$(mktemp -d)
+  if python3 - "$scratch/dashboard-queries.yml" "${json_files[@]}" <<'PY'
+import json, sys
+
+out, paths = sys.argv[1], sys.argv[2:]
+rules = []
+for path in paths:
+    board = json.load(open(path, encoding="utf-8"))
+    for panel in board.get("panels", []):
+        for target in panel.get("targets", []):
+            if (target.get("datasource") or panel.get("datasource") or {}).get("type") != "prometheus":
+                continue
+            expr = (target["expr"].replace("$__rate_interval", "1m").replace("$__interval", "1m")
+                    .replace("$service", ".+"))
+            rules.append((f"dashboard:{panel['id']}:{target['refId']}", expr))
+with open(out, "w", encoding="utf-8") as handle:
+    handle.write("groups:\n  - name: dashboard-queries\n    rules:\n")
+    for name, expr in rules:
+        handle.write(f"      - record: {json.dumps(name)}\n        expr: {json.dumps(expr)}\n")
+print(f"      {len(rules)} Prometheus queries extracted")
+PY
+  then
+    run_step "dashboard PromQL parses (promtool)" promtool check rules "$scratch/dashboard-queries.yml"
+  else
+    fail "dashboard PromQL: could not extract the queries"
+  fi
+  rm -rf "$scratch"
+fi
+
 # ---------------------------------------------------------------- kubernetes
 if command -v kubectl >/dev/null; then
   run_step "kubectl kustomize deploy/k8s renders" bash -c \
-    'out=$(kubectl kustomize deploy/k8s) && echo "$(grep -c "^kind:" <<<"$out") objects: $(grep "^kind:" <<<"$out" | sort | uniq -c | awk "{printf \"%s %s, \", \$1, \$3}")"'
+    'out=$(kubectl kustomize deploy/k8s) && echo "$(grep -c "^kind:" <<<"$out") objects: $(grep "^kind:" <<<"$out" | sort | uniq -c | awk "{printf \"%s%s %s\", (NR > 1 ? \", \" : \"\"), \$1, \$3}")"'
 else
   skip "kubectl kustomize deploy/k8s: kubectl is not available"
 fi

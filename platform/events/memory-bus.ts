@@ -19,6 +19,7 @@ export function createMemoryBus(): EventBus {
   const logs = new Map<string, BusRecord[][]>();
   const offsets = new Map<string, number>(); // `${group}/${topic}/${partition}` → next offset
   const groups = new Map<string, Member[]>();
+  const inFlight = new Set<string>(); // partitions a member is handling right now (survives reassignment)
 
   const topicLog = (topic: string) => {
     let log = logs.get(topic);
@@ -37,27 +38,32 @@ export function createMemoryBus(): EventBus {
   async function run(member: Member) {
     const { groupId, topics, onRecord } = member.options;
     while (!member.closed) {
-      let delivered = false;
+      let progressed = false;
       for (const topic of topics) {
         const log = topicLog(topic);
         for (let partition = 0; partition < PARTITIONS; partition++) {
           if (ownerOf(groupId, partition) !== member) continue;
           const offsetKey = `${groupId}/${topic}/${partition}`;
+          if (inFlight.has(offsetKey)) continue;
           const next = offsets.get(offsetKey) ?? 0;
           const record = log[partition]![next];
           if (!record) continue;
+          inFlight.add(offsetKey);
           try {
             await onRecord(record);
             offsets.set(offsetKey, next + 1);
-            delivered = true;
           } catch {
             // At-least-once: the same record is offered again after a pause.
             await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+          } finally {
+            inFlight.delete(offsetKey);
+            if (ownerOf(groupId, partition) !== member) wakeAll(); // its new owner may be waiting on it
           }
+          progressed = true;
           if (member.closed) return;
         }
       }
-      if (!delivered) await new Promise<void>((resolve) => (member.wake = resolve));
+      if (!progressed) await new Promise<void>((resolve) => (member.wake = resolve));
     }
   }
 

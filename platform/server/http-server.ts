@@ -100,6 +100,8 @@ export function createGraphQLHttpServer<Ctx extends BaseContext>(options: GraphQ
       }
       const refusal = await options.guard?.(req, requestId);
       if (refusal) {
+        // Refused before GraphQL ran: still counted, so rate limiting and bad tokens show on dashboards.
+        metrics.errors.inc({ operation: 'refused', code: refusal.code });
         req.resume();
         sendError(res, refusal, requestId);
         return;
