@@ -20,6 +20,8 @@ describe('gateway document limits', () => {
 
   test('aliases up to the limit pass, more are refused once', () => {
     expect(errorsOf('{ a: node { id } b: node { id } }')).toEqual([]);
-    expect(errorsOf('{ a: node { id } b: node { id } c: node { id } d: node { id } }')).toEqual(['Too many aliases: at most 2']);
+    expect(errorsOf('{ a: node { id } b: node { id } c: node { id } d: node { id } }')).toEqual([
+      'Too many aliases: at most 2',
+    ]);
   });
 });

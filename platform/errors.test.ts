@@ -2,13 +2,20 @@ import { maskError } from './errors.js';
 
 describe('error masking', () => {
   test('public codes pass with their message; stack traces are dropped', () => {
-    const masked = maskError({ message: 'Email taken', extensions: { code: 'BAD_USER_INPUT', field: 'email', stacktrace: ['x'] } });
+    const masked = maskError({
+      message: 'Email taken',
+      extensions: { code: 'BAD_USER_INPUT', field: 'email', stacktrace: ['x'] },
+    });
     expect(masked).toEqual({ message: 'Email taken', extensions: { code: 'BAD_USER_INPUT', field: 'email' } });
   });
 
   test('anything else becomes INTERNAL_SERVER_ERROR with the request id and no detail', () => {
     const masked = maskError(
-      { message: 'duplicate key value violates unique constraint "users_pkey"', path: ['register'], extensions: { code: 'SOMETHING' } },
+      {
+        message: 'duplicate key value violates unique constraint "users_pkey"',
+        path: ['register'],
+        extensions: { code: 'SOMETHING' },
+      },
       'req-123',
     );
     expect(masked).toEqual({

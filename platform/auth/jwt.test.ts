@@ -12,8 +12,12 @@ describe('access tokens', () => {
 
   test('another secret, another issuer and an expired token are refused', async () => {
     const { token } = await issuer.sign(identity);
-    await expect(createTokenIssuer({ secret: 'x'.repeat(40), issuer: 'test', ttlSeconds: 60 }).verify(token)).rejects.toThrow(InvalidTokenError);
-    await expect(createTokenIssuer({ secret: 's'.repeat(40), issuer: 'other', ttlSeconds: 60 }).verify(token)).rejects.toThrow(InvalidTokenError);
+    await expect(
+      createTokenIssuer({ secret: 'x'.repeat(40), issuer: 'test', ttlSeconds: 60 }).verify(token),
+    ).rejects.toThrow(InvalidTokenError);
+    await expect(
+      createTokenIssuer({ secret: 's'.repeat(40), issuer: 'other', ttlSeconds: 60 }).verify(token),
+    ).rejects.toThrow(InvalidTokenError);
     const shortLived = createTokenIssuer({ secret: 's'.repeat(40), issuer: 'test', ttlSeconds: -5 });
     const expired = await shortLived.sign(identity);
     await expect(issuer.verify(expired.token)).rejects.toMatchObject({ reason: 'expired' });

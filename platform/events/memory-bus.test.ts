@@ -26,7 +26,10 @@ describe('in-process bus keeps Kafka semantics', () => {
 
   test('members of one group split the records; a new group starts from the earliest', async () => {
     const bus = createMemoryBus();
-    await bus.publish('t', Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, value: String(i) })));
+    await bus.publish(
+      't',
+      Array.from({ length: 12 }, (_, i) => ({ key: `k${i}`, value: String(i) })),
+    );
     const first: string[] = [];
     const second: string[] = [];
     await bus.consume({ groupId: 'g', topics: ['t'], onRecord: async (record) => void first.push(record.value) });

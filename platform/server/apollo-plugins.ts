@@ -65,5 +65,8 @@ export function errorsAndLogsPlugin<Ctx extends LoggedContext>(logger: Logger): 
 function isVariableCoercionError(error: GraphQLError): boolean {
   if (error.extensions?.code || error.path) return false;
   const cause = error.originalError;
-  return (!cause || cause instanceof GraphQLError) && /^Variable "\$|cannot represent|of required type|is not defined by type/.test(error.message);
+  return (
+    (!cause || cause instanceof GraphQLError) &&
+    /^Variable "\$|cannot represent|of required type|is not defined by type/.test(error.message)
+  );
 }

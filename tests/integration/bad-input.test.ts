@@ -1,6 +1,16 @@
 import { profiles } from '../support/profiles.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
-import { bearer, errorCode, gql, GOOD_PASSWORD, LOGIN, postRaw, register, REGISTER, uniqueEmail } from '../support/http.js';
+import {
+  bearer,
+  errorCode,
+  gql,
+  GOOD_PASSWORD,
+  LOGIN,
+  postRaw,
+  register,
+  REGISTER,
+  uniqueEmail,
+} from '../support/http.js';
 import { decodePayload, signToken, tamperedToken, unsignedToken } from '../support/tokens.js';
 
 const ME = '{ me { id } }';
@@ -78,7 +88,10 @@ describe.each(profiles())('bad input gets a clear error and changes nothing ($na
 
     test('expired token', async () => {
       const claims = decodePayload(account.accessToken) as { sub: string; sid: string; role: string };
-      const expired = await signToken(stack.config, claims, { issuedAt: Math.floor(Date.now() / 1000) - 3600, expiresInSeconds: 60 });
+      const expired = await signToken(stack.config, claims, {
+        issuedAt: Math.floor(Date.now() / 1000) - 3600,
+        expiresInSeconds: 60,
+      });
       await refused(`Bearer ${expired}`);
     });
 
@@ -104,13 +117,19 @@ describe.each(profiles())('bad input gets a clear error and changes nothing ($na
       const again = await gql(url, REGISTER, {
         input: { email: email.toUpperCase(), password: 'different-pass-99', displayName: 'Copy' },
       });
-      expect(again.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email', reason: 'EMAIL_TAKEN' });
+      expect(again.body.errors![0]!.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'email',
+        reason: 'EMAIL_TAKEN',
+      });
       const login = await gql<{ login: { user: { id: string; displayName: string } } }>(url, LOGIN, {
         input: { email, password: GOOD_PASSWORD },
       });
       expect(login.body.data!.login.user).toMatchObject({ id: first.id, displayName: 'Test User' });
       // The loser's password was not written anywhere.
-      expect(errorCode(await gql(url, LOGIN, { input: { email, password: 'different-pass-99' } }))).toBe('UNAUTHENTICATED');
+      expect(errorCode(await gql(url, LOGIN, { input: { email, password: 'different-pass-99' } }))).toBe(
+        'UNAUTHENTICATED',
+      );
     });
 
     test.each([
@@ -128,9 +147,13 @@ describe.each(profiles())('bad input gets a clear error and changes nothing ($na
     });
 
     test('invalid email and display name → BAD_USER_INPUT naming the field', async () => {
-      const badEmail = await gql(url, REGISTER, { input: { email: 'not-an-email', password: GOOD_PASSWORD, displayName: 'X' } });
+      const badEmail = await gql(url, REGISTER, {
+        input: { email: 'not-an-email', password: GOOD_PASSWORD, displayName: 'X' },
+      });
       expect(badEmail.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'email' });
-      const badName = await gql(url, REGISTER, { input: { email: uniqueEmail(), password: GOOD_PASSWORD, displayName: '   ' } });
+      const badName = await gql(url, REGISTER, {
+        input: { email: uniqueEmail(), password: GOOD_PASSWORD, displayName: '   ' },
+      });
       expect(badName.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'displayName' });
     });
 
@@ -148,7 +171,12 @@ describe.each(profiles())('bad input gets a clear error and changes nothing ($na
 
   test('a direct subgraph call without the gateway secret → 403 FORBIDDEN', async () => {
     const account = await register(url);
-    const direct = await gql(stack.subgraphs.users!.url, ME, {}, { ...bearer(account.accessToken), 'x-user-id': account.id });
+    const direct = await gql(
+      stack.subgraphs.users!.url,
+      ME,
+      {},
+      { ...bearer(account.accessToken), 'x-user-id': account.id },
+    );
     expect(direct.status).toBe(403);
     expect(errorCode(direct)).toBe('FORBIDDEN');
     const wrongSecret = await gql(stack.subgraphs.users!.url, ME, {}, { 'x-gateway-secret': 'guess' });
@@ -163,5 +191,4 @@ describe.each(profiles())('bad input gets a clear error and changes nothing ($na
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('graphql_requests_total');
   });
-
 });

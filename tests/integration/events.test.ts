@@ -82,7 +82,11 @@ describe.each(profiles())('users events through the outbox ($name profile)', (pr
           60_000,
         );
         expect(registered.userId).toBe(account.id);
-        const left = await execSql<{ n: string }>(stack, 'users', 'select count(*) as n from outbox where published_at is null');
+        const left = await execSql<{ n: string }>(
+          stack,
+          'users',
+          'select count(*) as n from outbox where published_at is null',
+        );
         expect(Number(left[0]!.n)).toBe(0);
       } finally {
         await lifecycle.close();

@@ -30,7 +30,12 @@ describe.each(profiles())('entity resolution is batched ($name profile)', (profi
         stack.subgraphs.users!.url,
         ENTITIES,
         { r: ids.map((id) => ({ __typename: 'User', id })) },
-        { 'x-gateway-secret': stack.config.gatewaySecret, 'x-user-id': claims.sub, 'x-user-role': claims.role, 'x-session-id': claims.sid },
+        {
+          'x-gateway-secret': stack.config.gatewaySecret,
+          'x-user-id': claims.sub,
+          'x-user-role': claims.role,
+          'x-session-id': claims.sid,
+        },
       );
       data = response.body.data ?? undefined;
     });
@@ -45,7 +50,12 @@ describe.each(profiles())('entity resolution is batched ($name profile)', (profi
     const asked = [ids[5]!, '01900000-0000-7000-8000-000000000000', ids[0]!, 'not-a-uuid'];
     let response: Awaited<ReturnType<typeof gql>> | undefined;
     const statements = await statementsDuring(stack, 'users', async () => {
-      response = await gql(stack.gateway.url, 'query($ids: [ID!]!) { users(ids: $ids) { id } }', { ids: asked }, bearer(token));
+      response = await gql(
+        stack.gateway.url,
+        'query($ids: [ID!]!) { users(ids: $ids) { id } }',
+        { ids: asked },
+        bearer(token),
+      );
     });
     expect(response!.body.data).toEqual({ users: [{ id: ids[5] }, null, { id: ids[0] }, null] });
     expect(statements.filter((line) => !/"outbox"|\] (begin|commit)/.test(line))).toHaveLength(1);

@@ -48,7 +48,9 @@ describe('the npm start process', () => {
 
     const second = launch({ DATA_DIR: dataDir, ...(await ports()) });
     const secondUrl = await second.ready;
-    const login = await gql<{ login: { user: { email: string } } }>(secondUrl, LOGIN, { input: { email, password: GOOD_PASSWORD } });
+    const login = await gql<{ login: { user: { email: string } } }>(secondUrl, LOGIN, {
+      input: { email, password: GOOD_PASSWORD },
+    });
     expect(login.body.data!.login.user.email).toBe(email);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);

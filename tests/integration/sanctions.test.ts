@@ -3,7 +3,8 @@ import { startTestStack, type TestStack } from '../support/test-stack.js';
 import { bearer, errorCode, gql, GOOD_PASSWORD, LOGIN, register, uniqueEmail } from '../support/http.js';
 import { execSql } from '../support/sql.js';
 
-const SET_STATUS = 'mutation($id: ID!, $s: UserStatus!, $r: String) { setUserStatus(userId: $id, status: $s, reason: $r) { id status } }';
+const SET_STATUS =
+  'mutation($id: ID!, $s: UserStatus!, $r: String) { setUserStatus(userId: $id, status: $s, reason: $r) { id status } }';
 
 describe.each(profiles())('roles and statuses are enforced ($name profile)', (profile) => {
   let stack: TestStack;
@@ -16,7 +17,9 @@ describe.each(profiles())('roles and statuses are enforced ($name profile)', (pr
     const email = uniqueEmail(role.toLowerCase());
     const account = await register(url, { email });
     await execSql(stack, 'users', 'update users set role = ? where id = ?', [role, account.id]);
-    const login = await gql<{ login: { accessToken: string } }>(url, LOGIN, { input: { email, password: GOOD_PASSWORD } });
+    const login = await gql<{ login: { accessToken: string } }>(url, LOGIN, {
+      input: { email, password: GOOD_PASSWORD },
+    });
     return { ...account, accessToken: login.body.data!.login.accessToken };
   }
 
@@ -38,23 +41,36 @@ describe.each(profiles())('roles and statuses are enforced ($name profile)', (pr
   test('suspension: existing tokens stop working at once, login and refresh are refused', async () => {
     const email = uniqueEmail();
     const target = await register(url, { email });
-    expect((await gql(url, '{ me { id } }', {}, bearer(target.accessToken))).body.data).toEqual({ me: { id: target.id } });
+    expect((await gql(url, '{ me { id } }', {}, bearer(target.accessToken))).body.data).toEqual({
+      me: { id: target.id },
+    });
 
-    const suspended = await gql(url, SET_STATUS, { id: target.id, s: 'SUSPENDED', r: 'spam' }, bearer(moderator.accessToken));
+    const suspended = await gql(
+      url,
+      SET_STATUS,
+      { id: target.id, s: 'SUSPENDED', r: 'spam' },
+      bearer(moderator.accessToken),
+    );
     expect(suspended.body.data).toEqual({ setUserStatus: { id: target.id, status: 'SUSPENDED' } });
 
     expect(errorCode(await gql(url, '{ me { id } }', {}, bearer(target.accessToken)))).toBe('UNAUTHENTICATED');
     const login = await gql(url, LOGIN, { input: { email, password: GOOD_PASSWORD } });
     expect(login.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'ACCOUNT_SUSPENDED' });
-    const refresh = await gql(url, 'mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', { t: target.refreshToken });
+    const refresh = await gql(url, 'mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }', {
+      t: target.refreshToken,
+    });
     expect(errorCode(refresh)).toBe('UNAUTHENTICATED');
 
     // Reinstated: a new login works again.
     await gql(url, SET_STATUS, { id: target.id, s: 'ACTIVE' }, bearer(moderator.accessToken));
     await new Promise((resolve) => setTimeout(resolve, 1100)); // tokens are cut off at second granularity
-    const again = await gql<{ login: { accessToken: string } }>(url, LOGIN, { input: { email, password: GOOD_PASSWORD } });
+    const again = await gql<{ login: { accessToken: string } }>(url, LOGIN, {
+      input: { email, password: GOOD_PASSWORD },
+    });
     expect(again.body.data!.login.accessToken).toBeTruthy();
-    expect((await gql(url, '{ me { status } }', {}, bearer(again.body.data!.login.accessToken))).body.data).toEqual({ me: { status: 'ACTIVE' } });
+    expect((await gql(url, '{ me { status } }', {}, bearer(again.body.data!.login.accessToken))).body.data).toEqual({
+      me: { status: 'ACTIVE' },
+    });
   });
 
   test('moderators cannot act on staff; admins can; nobody on themselves', async () => {
@@ -65,14 +81,26 @@ describe.each(profiles())('roles and statuses are enforced ($name profile)', (pr
     const byAdmin = await gql(url, SET_STATUS, { id: moderator.id, s: 'WARNED' }, bearer(admin.accessToken));
     expect(byAdmin.body.data).toEqual({ setUserStatus: { id: moderator.id, status: 'WARNED' } });
     // WARNED does not block.
-    expect((await gql(url, '{ me { status } }', {}, bearer(moderator.accessToken))).body.data).toEqual({ me: { status: 'WARNED' } });
+    expect((await gql(url, '{ me { status } }', {}, bearer(moderator.accessToken))).body.data).toEqual({
+      me: { status: 'WARNED' },
+    });
   });
 
   test('admins see emails of others; unknown user → NOT_FOUND', async () => {
     const someone = await register(url);
-    const seen = await gql(url, 'query($id: ID!) { user(id: $id) { email } }', { id: someone.id }, bearer(admin.accessToken));
+    const seen = await gql(
+      url,
+      'query($id: ID!) { user(id: $id) { email } }',
+      { id: someone.id },
+      bearer(admin.accessToken),
+    );
     expect(seen.body.data).toEqual({ user: { email: someone.email } });
-    const missing = await gql(url, SET_STATUS, { id: '01900000-0000-7000-8000-000000000000', s: 'BANNED' }, bearer(admin.accessToken));
+    const missing = await gql(
+      url,
+      SET_STATUS,
+      { id: '01900000-0000-7000-8000-000000000000', s: 'BANNED' },
+      bearer(admin.accessToken),
+    );
     expect(errorCode(missing)).toBe('NOT_FOUND');
   });
 
@@ -80,7 +108,12 @@ describe.each(profiles())('roles and statuses are enforced ($name profile)', (pr
     const limited = await startTestStack(profile, { RATE_LIMIT_AUTH_PER_SECOND: '5' });
     try {
       const attempt = (ip: string) =>
-        gql(limited.gateway.url, LOGIN, { input: { email: 'nobody@example.test', password: 'whatever-1' } }, { 'x-forwarded-for': ip });
+        gql(
+          limited.gateway.url,
+          LOGIN,
+          { input: { email: 'nobody@example.test', password: 'whatever-1' } },
+          { 'x-forwarded-for': ip },
+        );
       const burst = await Promise.all(Array.from({ length: 8 }, () => attempt('203.0.113.7')));
       const limitedResponses = burst.filter((response) => errorCode(response) === 'RATE_LIMITED');
       expect(limitedResponses.length).toBe(3);

@@ -78,10 +78,17 @@ describe.each(profiles())('users through the gateway ($name profile)', (profile)
   test('updateProfile and changePassword (other sessions end, this one stays)', async () => {
     const email = uniqueEmail();
     const account = await register(url, { email });
-    const other = await gql<{ login: { accessToken: string } }>(url, LOGIN, { input: { email, password: GOOD_PASSWORD } });
+    const other = await gql<{ login: { accessToken: string } }>(url, LOGIN, {
+      input: { email, password: GOOD_PASSWORD },
+    });
     const otherToken = other.body.data!.login.accessToken;
 
-    const updated = await gql(url, 'mutation { updateProfile(input: { displayName: "Grace" }) { displayName } }', {}, bearer(account.accessToken));
+    const updated = await gql(
+      url,
+      'mutation { updateProfile(input: { displayName: "Grace" }) { displayName } }',
+      {},
+      bearer(account.accessToken),
+    );
     expect(updated.body.data).toEqual({ updateProfile: { displayName: 'Grace' } });
 
     const wrong = await gql(
@@ -99,7 +106,9 @@ describe.each(profiles())('users through the gateway ($name profile)', (profile)
       bearer(account.accessToken),
     );
     expect(changed.body.data).toEqual({ changePassword: true });
-    expect((await gql(url, ME, {}, bearer(account.accessToken))).body.data).toMatchObject({ me: { displayName: 'Grace' } });
+    expect((await gql(url, ME, {}, bearer(account.accessToken))).body.data).toMatchObject({
+      me: { displayName: 'Grace' },
+    });
     expect(errorCode(await gql(url, ME, {}, bearer(otherToken)))).toBe('UNAUTHENTICATED');
     expect(errorCode(await gql(url, LOGIN, { input: { email, password: GOOD_PASSWORD } }))).toBe('UNAUTHENTICATED');
     expect((await gql(url, LOGIN, { input: { email, password: 'another-good-pass-7' } })).body.data).toBeTruthy();

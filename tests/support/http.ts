@@ -4,7 +4,11 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   body: { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
 }
 
-export async function postRaw(url: string, body: string, headers: Record<string, string> = {}): Promise<GraphQLResponse> {
+export async function postRaw(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -52,9 +56,16 @@ export interface Account {
   refreshToken: string;
 }
 
-export async function register(url: string, overrides: Partial<{ email: string; password: string; displayName: string }> = {}): Promise<Account> {
+export async function register(
+  url: string,
+  overrides: Partial<{ email: string; password: string; displayName: string }> = {},
+): Promise<Account> {
   const input = { email: uniqueEmail(), password: GOOD_PASSWORD, displayName: 'Test User', ...overrides };
-  const response = await gql<{ register: { accessToken: string; refreshToken: string; user: { id: string } } }>(url, REGISTER, { input });
+  const response = await gql<{ register: { accessToken: string; refreshToken: string; user: { id: string } } }>(
+    url,
+    REGISTER,
+    { input },
+  );
   if (!response.body.data?.register) throw new Error(`register failed: ${JSON.stringify(response.body)}`);
   const { accessToken, refreshToken, user } = response.body.data.register;
   return { id: user.id, email: input.email, accessToken, refreshToken };
