@@ -6,6 +6,15 @@ import type { RateLimiter, SharedState } from './shared-state.js';
 /** In-process SharedState for the embedded default: one instance is shared by all services of the process. */
 export function createMemoryState(): SharedState {
   const values = new Map<string, { value: string; expiresAt: number }>();
+  const lists = new Map<string, { items: string[]; expiresAt: number }>();
+  const liveList = (key: string) => {
+    const entry = lists.get(key);
+    if (entry && entry.expiresAt <= Date.now()) {
+      lists.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
   const channels = new EventEmitter();
   channels.setMaxListeners(0);
   const live = (key: string) => {
@@ -28,6 +37,17 @@ export function createMemoryState(): SharedState {
       },
       async del(key) {
         values.delete(key);
+        lists.delete(key);
+      },
+      async append(key, value, ttlSeconds) {
+        const entry = liveList(key) ?? { items: [], expiresAt: 0 };
+        entry.items.push(value);
+        entry.expiresAt = Date.now() + ttlSeconds * 1000;
+        lists.set(key, entry);
+        return entry.items.length;
+      },
+      async range(key, start) {
+        return liveList(key)?.items.slice(Math.max(0, start)) ?? [];
       },
     },
     pubsub: {
@@ -52,6 +72,7 @@ export function createMemoryState(): SharedState {
     async close() {
       channels.removeAllListeners();
       values.clear();
+      lists.clear();
     },
   };
 }

@@ -27,6 +27,13 @@ export function createRedisState(url: string, keyPrefix: string): SharedState {
       async del(key) {
         await client.del(key);
       },
+      async append(key, value, ttlSeconds) {
+        const [[, length]] = (await client.multi().rpush(key, value).expire(key, ttlSeconds).exec()) as [[unknown, number]];
+        return length;
+      },
+      async range(key, start) {
+        return client.lrange(key, Math.max(0, start), -1);
+      },
     },
     pubsub: {
       async publish(channel, message) {

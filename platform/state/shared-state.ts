@@ -6,6 +6,10 @@ export interface KeyValueStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   del(key: string): Promise<void>;
+  /** Appends to a list and (re)sets its time to live; returns the new length. */
+  append(key: string, value: string, ttlSeconds: number): Promise<number>;
+  /** The list's items from `start` (0-based) to the end; empty when absent or expired. */
+  range(key: string, start: number): Promise<string[]>;
 }
 
 export type Unsubscribe = () => Promise<void>;

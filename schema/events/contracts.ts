@@ -34,6 +34,41 @@ export const eventCatalog = {
     topics: [Topic.userLifecycle, Topic.analytics],
     payload: z.object({ from: status, to: status, reason: z.string().nullable() }),
   },
+  'companion.created': {
+    topics: [Topic.analytics],
+    payload: z.object({ companionId: z.uuid(), visibility: z.enum(['PRIVATE', 'PUBLIC']) }),
+  },
+  'companion.deleted': { topics: [Topic.analytics], payload: z.object({ companionId: z.uuid() }) },
+  'conversation.started': {
+    topics: [Topic.analytics],
+    payload: z.object({ conversationId: z.uuid(), companionId: z.uuid() }),
+  },
+  'message.sent': {
+    topics: [Topic.analytics],
+    payload: z.object({ conversationId: z.uuid(), messageId: z.uuid(), companionId: z.uuid(), length: z.int() }),
+  },
+  'message.received': {
+    topics: [Topic.analytics],
+    payload: z.object({
+      conversationId: z.uuid(),
+      messageId: z.uuid(),
+      companionId: z.uuid(),
+      status: z.enum(['COMPLETE', 'CANCELLED', 'FAILED']),
+      finishReason: z.string().nullable(),
+      promptTokens: z.int().nullable(),
+      completionTokens: z.int().nullable(),
+    }),
+  },
+  /** Content for moderation: what a user wrote, what a companion replied, a companion's profile. */
+  'content.posted': {
+    topics: [Topic.content],
+    payload: z.object({
+      kind: z.enum(['USER_MESSAGE', 'COMPANION_REPLY', 'COMPANION_PROFILE']),
+      contentId: z.uuid(),
+      conversationId: z.uuid().nullable(),
+      text: z.string(),
+    }),
+  },
 } as const;
 
 export type EventType = keyof typeof eventCatalog;

@@ -21,10 +21,10 @@ async function collect(stack: TestStack, topics: string[]) {
   return { received, close: () => consumer.close() };
 }
 
-async function eventually<T>(probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 50));
