@@ -30,6 +30,16 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
     validate: false,
     scalarsMap: [{ type: Date, scalar: DateTimeResolver }],
     skipCheck: true,
+    // Subscriptions here use `subscribe` functions over our own pub/sub; type-graphql insists on
+    // a pubSub anyway, so this one refuses to be used for topics.
+    pubSub: {
+      publish: () => {
+        throw new Error('type-graphql topics are not used: give @Subscription a subscribe function');
+      },
+      subscribe: () => {
+        throw new Error('type-graphql topics are not used: give @Subscription a subscribe function');
+      },
+    },
   });
   const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
   const resolvers = createResolversMap(schema) as GraphQLResolverMap<unknown>;

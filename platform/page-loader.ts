@@ -23,7 +23,12 @@ export interface PageSource {
  * First pages of a list for many parents in one SQL statement (row_number() per parent),
  * so `users { companions(first: 10) }` costs one query for any number of users.
  */
-export function pageLoader<T extends object>(loaders: Loaders, em: EntityManager, entity: new () => T, source: PageSource) {
+export function pageLoader<T extends object>(
+  loaders: Loaders,
+  em: EntityManager,
+  entity: new () => T,
+  source: PageSource,
+) {
   return loaders.get<PageKey, T[]>(`${source.name}:${source.where ?? ''}`, async (keys) => {
     const groups = new Map<string, PageKey[]>();
     for (const key of keys) {

@@ -28,7 +28,9 @@ export function createRedisState(url: string, keyPrefix: string): SharedState {
         await client.del(key);
       },
       async append(key, value, ttlSeconds) {
-        const [[, length]] = (await client.multi().rpush(key, value).expire(key, ttlSeconds).exec()) as [[unknown, number]];
+        const [[, length]] = (await client.multi().rpush(key, value).expire(key, ttlSeconds).exec()) as [
+          [unknown, number],
+        ];
         return length;
       },
       async range(key, start) {

@@ -1,0 +1,10 @@
+import { OutboxMessage } from '../../../platform/events/outbox-message.js';
+import { AccountStatus } from './account-status.js';
+import { Companion } from './companion.js';
+import { Conversation } from './conversation.js';
+import { Message } from './message.js';
+
+export { AccountStatus, Companion, Conversation, Message };
+
+/** Everything the companions database holds, the outbox included. */
+export const companionsEntities = [Companion, Conversation, Message, AccountStatus, OutboxMessage];

@@ -1,0 +1,43 @@
+import type { Opt } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { v7 as uuidv7 } from 'uuid';
+import { Conversation } from './conversation.js';
+
+export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'SYSTEM'] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+export const MESSAGE_STATUSES = ['STREAMING', 'COMPLETE', 'CANCELLED', 'FAILED', 'BLOCKED'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+@Entity({ tableName: 'messages' })
+@Index({ properties: ['conversation', 'id'] })
+export class Message {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = uuidv7();
+
+  @ManyToOne(() => Conversation)
+  conversation!: Conversation;
+
+  @Enum({ items: () => MESSAGE_ROLES as unknown as string[], type: 'string' })
+  role!: MessageRole;
+
+  @Property({ type: 'text' })
+  content!: string;
+
+  @Enum({ items: () => MESSAGE_STATUSES as unknown as string[], type: 'string' })
+  status!: MessageStatus;
+
+  @Property({ type: 'string', length: 32, nullable: true })
+  finishReason?: string | null;
+
+  @Property({ type: 'integer', nullable: true })
+  promptTokens?: number | null;
+
+  @Property({ type: 'integer', nullable: true })
+  completionTokens?: number | null;
+
+  @Property({ type: 'datetime' })
+  createdAt: Opt<Date> = new Date();
+
+  @Property({ type: 'datetime', nullable: true })
+  completedAt?: Date | null;
+}

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261125154221_initial } from './Migration20261125154221_initial.js';
+
+/** Applied in this order at start-up; new files come from `npm run migration:create -- companions`. */
+export const companionsMigrations: MigrationObject[] = [
+  { name: 'Migration20261125154221_initial', class: Migration20261125154221_initial },
+];

@@ -1,0 +1,66 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import type { Conversation } from '../entities/conversation.js';
+import type { Message } from '../entities/message.js';
+import type { CompanionsContext } from '../services/index.js';
+import { conversationLoader } from '../services/loaders.js';
+import type { ReplyChunkEvent } from '../services/reply-streams.js';
+import { ConversationNode, MessageNode, ReplyChunkNode, SendMessagePayload } from './types.js';
+
+interface ReplyStreamArgs {
+  messageId: string;
+  fromIndex?: number | null;
+}
+
+@Resolver(() => MessageNode)
+export class MessageResolver {
+  @FieldResolver(() => ConversationNode)
+  async conversation(@Root() message: Message, @Ctx() ctx: CompanionsContext): Promise<Conversation> {
+    return (await conversationLoader(ctx.loaders, ctx.em).load(message.conversation.id))!;
+  }
+
+  @Authorized()
+  @Mutation(() => SendMessagePayload, {
+    description: 'Stores the message, starts the reply (STREAMING) and returns at once. One reply at a time.',
+  })
+  sendMessage(
+    @Arg('conversationId', () => ID) conversationId: string,
+    @Arg('content', () => String) content: string,
+    @Ctx() ctx: CompanionsContext,
+  ) {
+    return ctx.services.chat.send(ctx.em, ctx.loaders, ctx.identity, conversationId, content);
+  }
+
+  @Authorized()
+  @Mutation(() => MessageNode, { description: 'Stops a streaming reply; the text so far is kept, status CANCELLED.' })
+  cancelReply(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: CompanionsContext): Promise<Message> {
+    return ctx.services.chat.cancel(ctx.em, ctx.loaders, ctx.identity, messageId);
+  }
+
+  @Authorized()
+  @Subscription(() => ReplyChunkNode, {
+    description: 'A reply token by token. fromIndex resumes after a drop; a finished reply gives one final chunk.',
+    subscribe: ({ args, context }: { args: ReplyStreamArgs; context: CompanionsContext }) =>
+      context.services.chat.stream(
+        context.em,
+        context.loaders,
+        context.identity,
+        args.messageId,
+        args.fromIndex ?? null,
+      ),
+  })
+  replyStream(
+    @Root() chunk: ReplyChunkEvent,
+    @Arg('messageId', () => ID) _messageId: string,
+    @Arg('fromIndex', () => Int, { nullable: true }) _fromIndex: number | null,
+  ): ReplyChunkEvent {
+    return chunk;
+  }
+}
+
+@Resolver(() => ReplyChunkNode)
+export class ReplyChunkResolver {
+  @FieldResolver(() => MessageNode, { nullable: true, description: 'The stored message, on the final chunk only.' })
+  message(@Root() chunk: ReplyChunkEvent, @Ctx() ctx: CompanionsContext): Promise<Message | null> | null {
+    return chunk.done ? ctx.services.chat.stored(chunk.messageId) : null;
+  }
+}

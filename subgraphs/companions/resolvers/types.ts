@@ -1,0 +1,196 @@
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { VISIBILITIES, type Visibility } from '../entities/companion.js';
+import { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus } from '../entities/message.js';
+
+const enumOf = <T extends string>(values: readonly T[]) =>
+  Object.fromEntries(values.map((value) => [value, value])) as Record<T, T>;
+
+export const VisibilityEnum = enumOf(VISIBILITIES);
+export const MessageRoleEnum = enumOf(MESSAGE_ROLES);
+export const MessageStatusEnum = enumOf(MESSAGE_STATUSES);
+registerEnumType(VisibilityEnum, { name: 'Visibility' });
+registerEnumType(MessageRoleEnum, { name: 'MessageRole' });
+registerEnumType(MessageStatusEnum, { name: 'MessageStatus' });
+
+/** The users subgraph's User, extended here with companions and conversations. */
+@ObjectType('User')
+@Directive('@key(fields: "id")')
+export class UserRef {
+  @Field(() => ID)
+  id!: string;
+}
+
+@ObjectType('PageInfo')
+@Directive('@shareable')
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType('Companion')
+@Directive('@key(fields: "id")')
+export class CompanionNode {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => [String])
+  personality!: string[];
+
+  @Field(() => VisibilityEnum)
+  visibility!: Visibility;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@ObjectType('Message')
+@Directive('@key(fields: "id")')
+export class MessageNode {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => MessageRoleEnum)
+  role!: MessageRole;
+
+  @Field(() => String)
+  content!: string;
+
+  @Field(() => MessageStatusEnum)
+  status!: MessageStatus;
+
+  @Field(() => String, { nullable: true, description: 'Why generation stopped: stop, length, cancelled, timeout, …' })
+  finishReason?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  promptTokens?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  completionTokens?: number | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+}
+
+@ObjectType('Conversation')
+@Directive('@key(fields: "id")')
+export class ConversationNode {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true })
+  title?: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  lastMessageAt?: Date | null;
+}
+
+@ObjectType('CompanionEdge')
+export class CompanionEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => CompanionNode)
+  node!: CompanionNode;
+}
+
+@ObjectType('CompanionConnection')
+export class CompanionConnection {
+  @Field(() => [CompanionEdge])
+  edges!: CompanionEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType('ConversationEdge')
+export class ConversationEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => ConversationNode)
+  node!: ConversationNode;
+}
+
+@ObjectType('ConversationConnection')
+export class ConversationConnection {
+  @Field(() => [ConversationEdge])
+  edges!: ConversationEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType('MessageEdge')
+export class MessageEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => MessageNode)
+  node!: MessageNode;
+}
+
+@ObjectType('MessageConnection')
+export class MessageConnection {
+  @Field(() => [MessageEdge])
+  edges!: MessageEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+}
+
+@ObjectType('SendMessagePayload')
+export class SendMessagePayload {
+  @Field(() => MessageNode, { description: "The user's message, stored." })
+  message!: MessageNode;
+
+  @Field(() => MessageNode, { description: 'The reply, STREAMING: subscribe to replyStream(messageId: reply.id).' })
+  reply!: MessageNode;
+}
+
+@ObjectType('ReplyChunk')
+export class ReplyChunkNode {
+  @Field(() => ID)
+  messageId!: string;
+
+  @Field(() => Int, { description: '0, 1, 2, … in order; the final chunk has the next index and an empty delta.' })
+  index!: number;
+
+  @Field(() => String)
+  delta!: string;
+
+  @Field(() => Boolean)
+  done!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'On the final chunk: stop, length, cancelled, timeout, upstream, …',
+  })
+  finishReason?: string | null;
+}
+
+@InputType('CompanionInput')
+export class CompanionInput {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  description!: string;
+
+  @Field(() => [String])
+  personality!: string[];
+
+  @Field(() => VisibilityEnum)
+  visibility!: Visibility;
+}

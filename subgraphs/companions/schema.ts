@@ -1,0 +1,34 @@
+import 'reflect-metadata';
+import { buildFederatedSchema } from '../../platform/federation.js';
+import type { SubgraphModule } from '../../platform/server/subgraph-server.js';
+import { companionsEntities } from './entities/index.js';
+import { companionsMigrations } from './migrations/index.js';
+import { CompanionResolver } from './resolvers/companion-resolver.js';
+import { ConversationResolver } from './resolvers/conversation-resolver.js';
+import { MessageResolver, ReplyChunkResolver } from './resolvers/message-resolver.js';
+import { companionsReferenceResolvers } from './resolvers/references.js';
+import { UserCompanionsResolver } from './resolvers/user-resolver.js';
+import { createCompanionsServices, type CompanionsServices } from './services/index.js';
+
+export function buildCompanionsSchema() {
+  return buildFederatedSchema({
+    resolvers: [CompanionResolver, ConversationResolver, MessageResolver, ReplyChunkResolver, UserCompanionsResolver],
+    referenceResolvers: companionsReferenceResolvers,
+  });
+}
+
+export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
+  name: 'companions',
+  entities: companionsEntities,
+  migrations: companionsMigrations,
+  buildSchema: buildCompanionsSchema,
+  createServices: createCompanionsServices,
+  async startConsumers({ orm, bus, logger }, services) {
+    const stopStatuses = await services.statuses.startConsumer(orm, bus, logger);
+    const stopCancels = await services.chat.startCancelListener();
+    return async () => {
+      await services.chat.stop();
+      await Promise.all([stopStatuses(), stopCancels()]);
+    };
+  },
+};

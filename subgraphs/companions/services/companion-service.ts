@@ -1,0 +1,101 @@
+import type { EntityManager } from '@mikro-orm/core';
+import type { Identity } from '../../../platform/auth/identity.js';
+import { notFound, unauthenticated } from '../../../platform/errors.js';
+import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
+import { decodeCursor, pageSize, toPage, type Page } from '../../../platform/pagination.js';
+import { Companion } from '../entities/companion.js';
+import { validateCompanion, type CompanionFields } from './validation.js';
+
+/** A companion the viewer may see: their own, or anyone's PUBLIC one; never a deleted one. */
+export function canSee(companion: Companion | null, viewer: Identity | null): companion is Companion {
+  if (!companion || companion.deletedAt) return false;
+  return companion.visibility === 'PUBLIC' || companion.ownerId === viewer?.userId;
+}
+
+/** Companions: only the owner edits or deletes; PUBLIC ones are listed for everyone. */
+export class CompanionService {
+  constructor(private readonly outbox: OutboxRelay) {}
+
+  async create(em: EntityManager, viewer: Identity | null, input: CompanionFields): Promise<Companion> {
+    if (!viewer) throw unauthenticated();
+    const fields = validateCompanion(input);
+    const companion = await em.transactional(async (tx) => {
+      const created = tx.create(Companion, { ...fields, ownerId: viewer.userId });
+      stageEvent(tx, 'companion.created', {
+        userId: viewer.userId,
+        actorId: viewer.userId,
+        payload: { companionId: created.id, visibility: created.visibility },
+      });
+      this.stageProfile(tx, created, viewer.userId);
+      return created;
+    });
+    this.outbox.kick();
+    return companion;
+  }
+
+  async update(em: EntityManager, viewer: Identity | null, id: string, input: CompanionFields): Promise<Companion> {
+    const companion = await this.owned(em, viewer, id);
+    Object.assign(companion, validateCompanion(input));
+    await em.transactional(async (tx) => {
+      tx.persist(companion);
+      this.stageProfile(tx, companion, viewer!.userId);
+    });
+    this.outbox.kick();
+    return companion;
+  }
+
+  async delete(em: EntityManager, viewer: Identity | null, id: string): Promise<void> {
+    const companion = await this.owned(em, viewer, id);
+    companion.deletedAt = new Date();
+    await em.transactional(async (tx) => {
+      tx.persist(companion);
+      stageEvent(tx, 'companion.deleted', {
+        userId: viewer!.userId,
+        actorId: viewer!.userId,
+        payload: { companionId: companion.id },
+      });
+    });
+    this.outbox.kick();
+  }
+
+  /** The catalogue: every PUBLIC companion plus the viewer's own, newest first. */
+  async list(
+    em: EntityManager,
+    viewer: Identity | null,
+    first?: number | null,
+    after?: string | null,
+  ): Promise<Page<Companion>> {
+    const size = pageSize(first);
+    const afterId = decodeCursor(after);
+    const visible = viewer
+      ? { $or: [{ visibility: 'PUBLIC' as const }, { ownerId: viewer.userId }] }
+      : { visibility: 'PUBLIC' as const };
+    const rows = await em.find(
+      Companion,
+      { deletedAt: null, ...visible, ...(afterId ? { id: { $lt: afterId } } : {}) },
+      { orderBy: { id: 'desc' }, limit: size + 1 },
+    );
+    return toPage(rows, size);
+  }
+
+  /** Someone else's companion is NOT_FOUND, exactly like a missing one: nothing is revealed. */
+  private async owned(em: EntityManager, viewer: Identity | null, id: string): Promise<Companion> {
+    if (!viewer) throw unauthenticated();
+    const companion = await em.findOne(Companion, { id, deletedAt: null });
+    if (!companion || companion.ownerId !== viewer.userId) throw notFound('Companion');
+    return companion;
+  }
+
+  private stageProfile(tx: EntityManager, companion: Companion, userId: string) {
+    stageEvent(tx, 'content.posted', {
+      userId,
+      actorId: userId,
+      payload: {
+        kind: 'COMPANION_PROFILE',
+        contentId: companion.id,
+        conversationId: null,
+        text: [companion.name, companion.description, companion.personality.join(', ')].join('\n'),
+      },
+    });
+  }
+}

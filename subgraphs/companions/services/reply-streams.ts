@@ -1,0 +1,76 @@
+import { AsyncQueue } from '../../../platform/async-queue.js';
+import type { SharedState } from '../../../platform/state/shared-state.js';
+
+/** One step of a streamed reply, as it travels between replicas. */
+export interface ReplyChunkEvent {
+  messageId: string;
+  index: number;
+  delta: string;
+  done: boolean;
+  finishReason: string | null;
+}
+
+/** Chunks past this are published live but not kept for replay; the stored message covers them. */
+const MAX_BUFFERED_CHUNKS = 10_000;
+const CANCEL_CHANNEL = 'reply-cancel';
+
+/**
+ * Reply chunks over shared pub/sub (Redis in production), so a client attached to any
+ * replica receives a reply generated on another, plus a bounded buffer with a TTL from
+ * which a client that dropped resumes at `fromIndex`.
+ */
+export class ReplyStreams {
+  constructor(
+    private readonly state: SharedState,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async publish(chunk: ReplyChunkEvent): Promise<void> {
+    const json = JSON.stringify(chunk);
+    if (chunk.index < MAX_BUFFERED_CHUNKS || chunk.done) {
+      await this.state.kv.append(bufferKey(chunk.messageId), json, this.ttlSeconds);
+    }
+    await this.state.pubsub.publish(channel(chunk.messageId), json);
+  }
+
+  /** Buffered chunks from `fromIndex`, then live ones, each index once and in order, until done. */
+  async follow(messageId: string, fromIndex: number): Promise<AsyncQueue<ReplyChunkEvent>> {
+    let next = fromIndex;
+    let replaying = true;
+    const held: ReplyChunkEvent[] = [];
+    let unsubscribe: (() => Promise<void>) | undefined;
+    const queue = new AsyncQueue<ReplyChunkEvent>(() => void unsubscribe?.());
+    const deliver = (chunk: ReplyChunkEvent) => {
+      if (chunk.index < next) return; // already delivered (replayed and also live)
+      next = chunk.index + 1;
+      queue.push(chunk);
+      if (chunk.done) queue.end();
+    };
+    // Subscribe before reading the buffer, so nothing published in between is lost.
+    unsubscribe = await this.state.pubsub.subscribe(channel(messageId), (json) => {
+      const chunk = JSON.parse(json) as ReplyChunkEvent;
+      if (replaying) held.push(chunk);
+      else deliver(chunk);
+    });
+    for (const json of await this.state.kv.range(bufferKey(messageId), fromIndex)) deliver(JSON.parse(json));
+    replaying = false;
+    for (const chunk of held.sort((a, b) => a.index - b.index)) deliver(chunk);
+    return queue;
+  }
+
+  /** Whether the buffer still holds this reply (a finished reply's buffer ends with its done chunk). */
+  async buffered(messageId: string): Promise<ReplyChunkEvent[]> {
+    return (await this.state.kv.range(bufferKey(messageId), 0)).map((json) => JSON.parse(json) as ReplyChunkEvent);
+  }
+
+  requestCancel(messageId: string): Promise<void> {
+    return this.state.pubsub.publish(CANCEL_CHANNEL, messageId);
+  }
+
+  onCancelRequest(listener: (messageId: string) => void): Promise<() => Promise<void>> {
+    return this.state.pubsub.subscribe(CANCEL_CHANNEL, listener);
+  }
+}
+
+const channel = (messageId: string) => `reply:${messageId}`;
+const bufferKey = (messageId: string) => `reply-buffer:${messageId}`;
