@@ -79,27 +79,59 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       }
     },
     async consume({ groupId, topics, onRecord }): Promise<Consumer> {
-      const consumer = kafka.consumer({ groupId: `${topicPrefix}${groupId}`, retry: { retries: 10 } });
-      await ensureTopics();
-      await consumer.connect();
-      await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
-      // Offsets are committed only after onRecord resolves, so a failed record is redelivered.
-      await consumer.run({
-        eachMessage: async ({ topic, partition, message }) => {
-          await onRecord({
-            topic: logical(topic),
-            partition,
-            offset: message.offset,
-            key: message.key?.toString() ?? '',
-            value: message.value?.toString() ?? '',
-          });
-        },
-      });
-      consumers.add(consumer);
+      let closed = false;
+      let attached: KafkaConsumer | undefined;
+      // Joins in the background and keeps trying while the broker is down, so a service
+      // starts (and serves) without Kafka; its consumers catch up once the broker is back.
+      const attach = async (): Promise<void> => {
+        for (let attempt = 0; !closed; attempt++) {
+          const consumer = kafka.consumer({ groupId: `${topicPrefix}${groupId}`, retry: { retries: 10 } });
+          try {
+            await ensureTopics();
+            await consumer.connect();
+            await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
+            // Offsets are committed only after onRecord resolves, so a failed record is redelivered.
+            await consumer.run({
+              eachMessage: async ({ topic, partition, message }) => {
+                await onRecord({
+                  topic: logical(topic),
+                  partition,
+                  offset: message.offset,
+                  key: message.key?.toString() ?? '',
+                  value: message.value?.toString() ?? '',
+                });
+              },
+            });
+            if (closed) {
+              await consumer.disconnect();
+              return;
+            }
+            attached = consumer;
+            consumers.add(consumer);
+            consumer.on(consumer.events.CRASH, (event) => {
+              // kafkajs restarts after retriable errors itself; after any other crash, join again.
+              if (event.payload.restart || closed) return;
+              consumers.delete(consumer);
+              attached = undefined;
+              void consumer.disconnect().finally(() => void attach());
+            });
+            return;
+          } catch (error) {
+            await consumer.disconnect().catch(() => undefined);
+            const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+            logger.warn({ err: error, groupId, retryInMs: delay }, 'kafka consumer could not join; retrying');
+            await new Promise((resolve) => setTimeout(resolve, delay).unref());
+          }
+        }
+      };
+      void attach();
       return {
         async close() {
-          consumers.delete(consumer);
-          await consumer.disconnect();
+          closed = true;
+          if (attached) {
+            consumers.delete(attached);
+            await attached.disconnect();
+          }
         },
       };
     },
