@@ -21,13 +21,21 @@ import { clientAddress } from './client-address.js';
 import type { GatewayContext } from './gateway-context.js';
 import { aliasLimit, authRateLimitPlugin, costLimitPlugin, depthRule } from './limits.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
+import { FederatedSubscriptions } from './federated-subscriptions.js';
+import { SubscriptionPlanner } from './subscription-planner.js';
 import { executeOverWebSocket } from './websocket-execution.js';
 
 export interface GatewayOptions {
   port?: number;
-  /** Subgraph URLs by name; defaults to the configured ones. */
-  serviceUrls?: Partial<Record<ServiceName, string>>;
+  /** Subgraph URLs by name; defaults to the configured ones, then to the supergraph's. */
+  serviceUrls?: Partial<Record<ServiceName, string>> & Record<string, string | undefined>;
+  /** The supergraph to serve; defaults to the file at SUPERGRAPH_PATH (tests compose their own). */
+  supergraphSdl?: string;
+  /** Ping interval for graphql-ws clients and upstream subgraph sockets; a peer that misses a ping is dropped. */
+  keepAliveMs?: number;
 }
+
+const DEFAULT_KEEP_ALIVE_MS = 12_000;
 
 /**
  * The one endpoint clients use: verifies tokens, applies limits, plans and executes
@@ -36,11 +44,17 @@ export interface GatewayOptions {
 export async function startGateway(runtime: Runtime, options: GatewayOptions = {}): Promise<RunningService> {
   const { config, state } = runtime;
   const logger = runtime.logger.child({ service: 'gateway' });
-  const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH, 'utf8');
-  const urls = { ...config.serviceUrls, ...options.serviceUrls };
+  const supergraphSdl = options.supergraphSdl ?? readFileSync(config.SUPERGRAPH_PATH, 'utf8');
+  const urls: Record<string, string | undefined> = { ...config.serviceUrls, ...options.serviceUrls };
+  // Subscriptions reuse the gateway's data sources for entity fetches and their URLs for graphql-ws.
+  const dataSources = new Map<string, SubgraphDataSource>();
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name }) => new SubgraphDataSource(urls[name as ServiceName] ?? '', config.gatewaySecret),
+    buildService: ({ name, url }) => {
+      const source = new SubgraphDataSource(urls[name] ?? url ?? '', config.gatewaySecret);
+      dataSources.set(name, source);
+      return source;
+    },
   });
   const tokens = createTokenIssuer({
     secret: config.jwtSecret,
@@ -51,9 +65,20 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
   const apiLimiter = state.rateLimiter('api', config.RATE_LIMIT_API_PER_SECOND);
   const authLimiter = state.rateLimiter('auth', config.RATE_LIMIT_AUTH_PER_SECOND);
   const metrics = createMetrics('gateway');
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+  const validationRules = [depthRule(config.MAX_QUERY_DEPTH), aliasLimit(config.MAX_ALIASES)];
+  const subscriptions = new FederatedSubscriptions({
+    logger,
+    secret: config.gatewaySecret,
+    dataSources,
+    urlOf: (name) => dataSources.get(name)?.url,
+    registry: metrics.registry,
+    upstreamKeepAliveMs: keepAliveMs,
+  });
   let apiSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {
     apiSchema = schema;
+    subscriptions.use(new SubscriptionPlanner(coreSupergraphSdl, schema, validationRules));
   });
 
   const apollo = new ApolloServer<GatewayContext>({
@@ -62,7 +87,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (stopOnSignal): Apollo re-raising the signal would cut the drain short.
     stopOnTerminationSignals: false,
-    validationRules: [depthRule(config.MAX_QUERY_DEPTH), aliasLimit(config.MAX_ALIASES)],
+    validationRules,
     plugins: [
       metricsPlugin(metrics),
       errorsAndLogsPlugin(logger),
@@ -112,8 +137,19 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
 
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const wsCleanup = useServer(
-    executeOverWebSocket({ apollo, tokens, revocations, schemaOf: () => apiSchema, logger }),
+    executeOverWebSocket({
+      apollo,
+      tokens,
+      revocations,
+      schemaOf: () => apiSchema,
+      subscriptions,
+      maxQueryCost: config.MAX_QUERY_COST,
+      logger,
+    }),
     wsServer,
+    // graphql-ws pings each client at this interval and terminates one that misses a pong,
+    // which ends its subscriptions and so their upstream ones.
+    keepAliveMs,
   );
 
   await new Promise<void>((resolve, reject) => {
@@ -130,6 +166,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     async stop() {
       accepting = false;
       await wsCleanup.dispose();
+      subscriptions.stop();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeIdleConnections();

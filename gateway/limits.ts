@@ -1,6 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import depthLimit from 'graphql-depth-limit';
-import { GraphQLError, Kind, type GraphQLSchema, type ValidationContext, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { ErrorCode } from '../platform/errors.js';
 import type { RateLimiter } from '../platform/state/shared-state.js';
@@ -29,32 +36,44 @@ export function depthRule(max: number): ValidationRule {
   return depthLimit(max) as unknown as ValidationRule;
 }
 
-/** Estimated cost (one per field, times `first`/`limit` arguments) must stay under the limit. */
+/** Estimated cost: one per field, times `first`/`limit` arguments (or the number of `ids`). */
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName: string | undefined,
+): number {
+  return getComplexity({
+    schema,
+    query: document,
+    variables,
+    operationName,
+    estimators: [
+      (args) => {
+        const size = Number(
+          args.args.first ?? args.args.limit ?? (Array.isArray(args.args.ids) ? args.args.ids.length : 1),
+        );
+        return (Number.isFinite(size) && size > 0 ? size : 1) * (1 + args.childComplexity);
+      },
+      simpleEstimator({ defaultComplexity: 1 }),
+    ],
+  });
+}
+
+export function tooExpensive(cost: number, max: number, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(`Query is too expensive: cost ${cost}, limit ${max}`, {
+    extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost, limit: max, ...extra },
+  });
+}
+
+/** The estimated cost must stay under the limit. */
 export function costLimitPlugin(max: number, schemaOf: () => GraphQLSchema): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const cost = getComplexity({
-            schema: schemaOf(),
-            query: document,
-            variables: request.variables ?? {},
-            operationName: request.operationName ?? undefined,
-            estimators: [
-              (args) => {
-                const size = Number(
-                  args.args.first ?? args.args.limit ?? (Array.isArray(args.args.ids) ? args.args.ids.length : 1),
-                );
-                return (Number.isFinite(size) && size > 0 ? size : 1) * (1 + args.childComplexity);
-              },
-              simpleEstimator({ defaultComplexity: 1 }),
-            ],
-          });
-          if (cost > max) {
-            throw new GraphQLError(`Query is too expensive: cost ${cost}, limit ${max}`, {
-              extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost, limit: max, http: { status: 400 } },
-            });
-          }
+          const cost = operationCost(schemaOf(), document, request.variables ?? {}, request.operationName ?? undefined);
+          if (cost > max) throw tooExpensive(cost, max, { http: { status: 400 } });
         },
       };
     },
