@@ -61,7 +61,7 @@ describe.each(profiles())('chat streaming ($name profile)', (profile) => {
     expect(chunks.map((chunk) => chunk.index)).toEqual(chunks.map((_, i) => i));
     const final = chunks.at(-1)!;
     expect(final).toMatchObject({ done: true, delta: '', finishReason: 'stop' });
-    expect(chunks.slice(0, -1).every((chunk) => !chunk.done && chunk.message === null)).toBe(true);
+    expect(chunks.slice(0, -1).every((chunk) => !chunk.done && chunk.message!.status === 'STREAMING')).toBe(true);
     const text = chunks.map((chunk) => chunk.delta).join('');
     expect(final.message).toEqual({
       id: reply.id,

@@ -37,7 +37,15 @@ export function collect<T = Record<string, unknown>>(
           results.push(result as Collected<T>['results'][number]);
           onResult?.(result as Collected<T>['results'][number], results);
         },
-        error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+        error: (error) => {
+          // graphql-ws reports a closed socket as a CloseEvent; keep its code and reason readable.
+          const close = error as { code?: number; reason?: string };
+          reject(
+            error instanceof Error
+              ? error
+              : new Error(close.code ? `closed ${close.code} ${close.reason ?? ''}` : JSON.stringify(error)),
+          );
+        },
         complete: () => resolve(),
       },
     );

@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root,
 import type { Conversation } from '../entities/conversation.js';
 import type { Message } from '../entities/message.js';
 import type { CompanionsContext } from '../services/index.js';
-import { conversationLoader } from '../services/loaders.js';
+import { conversationLoader, messageLoader } from '../services/loaders.js';
 import type { ReplyChunkEvent } from '../services/reply-streams.js';
 import { ConversationNode, MessageNode, ReplyChunkNode, SendMessagePayload } from './types.js';
 
@@ -59,8 +59,14 @@ export class MessageResolver {
 
 @Resolver(() => ReplyChunkNode)
 export class ReplyChunkResolver {
-  @FieldResolver(() => MessageNode, { nullable: true, description: 'The stored message, on the final chunk only.' })
-  message(@Root() chunk: ReplyChunkEvent, @Ctx() ctx: CompanionsContext): Promise<Message | null> | null {
-    return chunk.done ? ctx.services.chat.stored(chunk.messageId) : null;
+  @FieldResolver(() => MessageNode, {
+    nullable: true,
+    description:
+      'The reply message: as first loaded while streaming (one read per subscription), as stored on the final chunk.',
+  })
+  message(@Root() chunk: ReplyChunkEvent, @Ctx() ctx: CompanionsContext): Promise<Message | null> {
+    return chunk.done
+      ? ctx.services.chat.stored(chunk.messageId)
+      : messageLoader(ctx.loaders, ctx.em).load(chunk.messageId);
   }
 }
