@@ -21,6 +21,7 @@ import {
   type BenchSettings,
   type Cell,
   type LoadResult,
+  type RoundsResult,
   type Poster,
 } from './harness.js';
 import type { CountedStatement, StackCommand, StackMessage } from './stack-process.js';
@@ -245,9 +246,12 @@ async function timeStart(env: NodeJS.ProcessEnv): Promise<StartTiming> {
   }
 }
 
-/** Databases this run created on the PostgreSQL profile, dropped at the end. */
-async function dropDatabases(databaseUrl: string, names: string[]): Promise<void> {
-  if (names.length === 0) return;
+/**
+ * Drops the databases of this run on the PostgreSQL profile: every one named with
+ * one of its prefixes (one database per subgraph, however many subgraphs there are).
+ */
+async function dropDatabases(databaseUrl: string, prefixes: string[]): Promise<void> {
+  if (prefixes.length === 0) return;
   const { MikroORM } = await import('@mikro-orm/postgresql');
   const orm = await MikroORM.init({
     clientUrl: databaseUrl,
@@ -256,7 +260,9 @@ async function dropDatabases(databaseUrl: string, names: string[]): Promise<void
     allowGlobalContext: true,
   });
   try {
-    for (const name of names) await orm.schema.dropDatabase(name).catch(() => undefined);
+    const rows = await orm.em.getConnection().execute<{ datname: string }[]>('select datname from pg_database');
+    const ours = rows.map((row) => row.datname).filter((name) => prefixes.some((p) => name.startsWith(`${p}_`)));
+    for (const name of ours) await orm.schema.dropDatabase(name).catch(() => undefined);
   } finally {
     await orm.close();
   }
@@ -277,7 +283,7 @@ function requestStatements(statements: CountedStatement[]) {
 
 type Row = Record<string, Cell>;
 
-function resultRow(scenario: string, path: string, result: LoadResult, notes: string[]): Row {
+function resultRow(scenario: string, path: string, result: RoundsResult, notes: string[]): Row {
   if (result.errors > 0)
     notes.push(
       `${scenario}, ${path}, concurrency ${result.concurrency}: ${result.errors} errors; first: ${result.firstError}`,
@@ -290,6 +296,7 @@ function resultRow(scenario: string, path: string, result: LoadResult, notes: st
     errors: result.errors,
     rps: Math.round(result.rps),
     'p50 ms': result.p50Ms,
+    'p50 rounds': result.rounds > 1 ? result.p50RangeMs.map(formatNumber).join('–') : undefined,
     'p90 ms': result.p90Ms,
     'p99 ms': result.p99Ms,
     'max ms': result.maxMs,
@@ -297,11 +304,21 @@ function resultRow(scenario: string, path: string, result: LoadResult, notes: st
   };
 }
 
+/** Whatever happens, the run leaves no data directory or database behind. */
 async function run(settings: BenchSettings): Promise<void> {
-  const runId = `${process.pid}${Date.now().toString(36)}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'nexus-bench-'));
+  const databasePrefixes: string[] = [];
+  try {
+    await measure(settings, dataDir, databasePrefixes);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+    if (settings.env.DATABASE_URL) await dropDatabases(settings.env.DATABASE_URL, databasePrefixes);
+  }
+}
+
+async function measure(settings: BenchSettings, dataDir: string, databasePrefixes: string[]): Promise<void> {
+  const runId = `${process.pid}${Date.now().toString(36)}`;
   const services = Boolean(settings.env.DATABASE_URL);
-  const createdDatabases: string[] = [];
   const stackEnv: NodeJS.ProcessEnv = {
     ...settings.env,
     HOST: '127.0.0.1', // loopback only, whatever the caller's HOST says
@@ -309,14 +326,14 @@ async function run(settings: BenchSettings): Promise<void> {
     LOG_LEVEL: 'error', // a log line per request is not what this measures (see README)
     RATE_LIMIT_API_PER_SECOND: '100000000',
     RATE_LIMIT_AUTH_PER_SECOND: '100000000',
-    // Setup only: registering 101 users with the production hashing cost takes ~10 s for nothing.
+    // Hashing runs only in the setup's 101 registrations, never in a measured request: keep it cheap.
     PASSWORD_MEMORY_KIB: '8192',
     PASSWORD_ITERATIONS: '1',
     ACCESS_TOKEN_TTL_SECONDS: '3600',
     DATABASE_PREFIX: `nexus_bench_${runId}`,
     REDIS_KEY_PREFIX: `nexus-bench:${runId}:`,
   };
-  if (services) createdDatabases.push(`nexus_bench_${runId}_users`);
+  if (services) databasePrefixes.push(`nexus_bench_${runId}`);
   const config = loadConfig(stackEnv);
   const rows: Row[] = [];
   const comparisons: Row[] = [];
@@ -533,7 +550,7 @@ async function run(settings: BenchSettings): Promise<void> {
     DATABASE_PREFIX: `nexus_bench_start_${runId}`,
     REDIS_KEY_PREFIX: `nexus-bench-start:${runId}:`,
   };
-  if (services) createdDatabases.push(`nexus_bench_start_${runId}_users`);
+  if (services) databasePrefixes.push(`nexus_bench_start_${runId}`);
   const startRows: Row[] = [];
   let warm: StartTiming | undefined;
   for (const label of ['cold (migrations)', 'warm']) {
@@ -561,9 +578,6 @@ async function run(settings: BenchSettings): Promise<void> {
   out();
   out('## Targets (information: a MISS does not fail the run)');
   for (const line of [...targets, ...notes]) out(line);
-
-  rmSync(dataDir, { recursive: true, force: true });
-  if (services && settings.env.DATABASE_URL) await dropDatabases(settings.env.DATABASE_URL, createdDatabases);
 }
 
 export const gatewayOverhead: Benchmark = {

@@ -141,16 +141,24 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+export interface RoundsResult extends LoadResult {
+  rounds: number;
+  /** Lowest and highest p50 of the rounds: how far to trust the median. */
+  p50RangeMs: [number, number];
+}
+
 /**
  * The median of each figure across rounds (each figure on its own: machines are
  * noisy and one slow round should not drag every column with it). Counts are summed.
  */
-export function medianOf(runs: LoadResult[]): LoadResult & { rounds: number } {
+export function medianOf(runs: LoadResult[]): RoundsResult {
   const first = runs[0]!;
+  const p50s = runs.map((run) => run.p50Ms);
   return {
     name: first.name,
     concurrency: first.concurrency,
     rounds: runs.length,
+    p50RangeMs: [Math.min(...p50s), Math.max(...p50s)],
     requests: runs.reduce((sum, run) => sum + run.requests, 0),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
     firstError: runs.find((run) => run.firstError)?.firstError,
@@ -180,7 +188,7 @@ export interface Scenario {
  * round (A B, B A, A B…) so drift (thermal, GC, a neighbour's job) hits both sides
  * alike; returns each path's median across rounds, baseline first.
  */
-export async function runRounds(scenario: Scenario): Promise<(LoadResult & { rounds: number })[]> {
+export async function runRounds(scenario: Scenario): Promise<RoundsResult[]> {
   const paths = [scenario.baseline, ...scenario.candidates];
   const results: LoadResult[][] = paths.map(() => []);
   for (let round = 0; round < scenario.rounds; round++) {

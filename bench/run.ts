@@ -55,7 +55,12 @@ for (const benchmark of selected) {
   const started = performance.now();
   try {
     await benchmark.run(settings);
-    out(`(${benchmark.name} took ${Math.round((performance.now() - started) / 1000)} s)`);
+    out(
+      `(${benchmark.name} took ${Math.round((performance.now() - started) / 1000)} s; ` +
+        `load average now ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')})`,
+    );
   } catch (error) {
     // A benchmark that cannot run is a broken benchmark, unlike a missed target.
     failed = true;

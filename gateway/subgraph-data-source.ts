@@ -1,6 +1,13 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import nodeFetch from 'node-fetch';
 import { IdentityHeader, identityToHeaders } from '../platform/auth/identity.js';
 import type { GatewayContext } from './gateway-context.js';
+
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 256 });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
+const keepAlive = (url: URL) => (url.protocol === 'https:' ? httpsAgent : httpAgent);
 
 /** Calls a subgraph with the gateway's secret, the caller's verified identity and the request id. */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {

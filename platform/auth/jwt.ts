@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { isRole, type Identity } from './identity.js';
 
@@ -19,7 +20,8 @@ export class InvalidTokenError extends Error {
 }
 
 export function createTokenIssuer(options: { secret: string; issuer: string; ttlSeconds: number }): AccessTokenIssuer {
-  const key = new TextEncoder().encode(options.secret);
+  // A KeyObject made once: passing raw bytes would make jose import the key on every call.
+  const key = createSecretKey(Buffer.from(options.secret, 'utf8'));
   return {
     async sign(identity) {
       const now = Math.floor(Date.now() / 1000);

@@ -38,8 +38,8 @@ export class ReplyStreams {
     let next = fromIndex;
     let replaying = true;
     const held: ReplyChunkEvent[] = [];
-    let unsubscribe: (() => Promise<void>) | undefined;
-    const queue = new AsyncQueue<ReplyChunkEvent>(() => void unsubscribe?.());
+    const subscription: { close?: () => Promise<void> } = {};
+    const queue = new AsyncQueue<ReplyChunkEvent>(() => void subscription.close?.());
     const deliver = (chunk: ReplyChunkEvent) => {
       if (chunk.index < next) return; // already delivered (replayed and also live)
       next = chunk.index + 1;
@@ -47,7 +47,7 @@ export class ReplyStreams {
       if (chunk.done) queue.end();
     };
     // Subscribe before reading the buffer, so nothing published in between is lost.
-    unsubscribe = await this.state.pubsub.subscribe(channel(messageId), (json) => {
+    subscription.close = await this.state.pubsub.subscribe(channel(messageId), (json) => {
       const chunk = JSON.parse(json) as ReplyChunkEvent;
       if (replaying) held.push(chunk);
       else deliver(chunk);
