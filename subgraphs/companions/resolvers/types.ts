@@ -1,9 +1,7 @@
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { connectionType, enumOf } from '../../../platform/graphql-types.js';
 import { VISIBILITIES, type Visibility } from '../entities/companion.js';
 import { MESSAGE_ROLES, MESSAGE_STATUSES, type MessageRole, type MessageStatus } from '../entities/message.js';
-
-const enumOf = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value, value])) as Record<T, T>;
 
 export const VisibilityEnum = enumOf(VISIBILITIES);
 export const MessageRoleEnum = enumOf(MESSAGE_ROLES);
@@ -18,16 +16,6 @@ registerEnumType(MessageStatusEnum, { name: 'MessageStatus' });
 export class UserRef {
   @Field(() => ID)
   id!: string;
-}
-
-@ObjectType('PageInfo')
-@Directive('@shareable')
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
 }
 
 @ObjectType('Companion')
@@ -96,59 +84,9 @@ export class ConversationNode {
   lastMessageAt?: Date | null;
 }
 
-@ObjectType('CompanionEdge')
-export class CompanionEdge {
-  @Field(() => String)
-  cursor!: string;
-
-  @Field(() => CompanionNode)
-  node!: CompanionNode;
-}
-
-@ObjectType('CompanionConnection')
-export class CompanionConnection {
-  @Field(() => [CompanionEdge])
-  edges!: CompanionEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
-
-@ObjectType('ConversationEdge')
-export class ConversationEdge {
-  @Field(() => String)
-  cursor!: string;
-
-  @Field(() => ConversationNode)
-  node!: ConversationNode;
-}
-
-@ObjectType('ConversationConnection')
-export class ConversationConnection {
-  @Field(() => [ConversationEdge])
-  edges!: ConversationEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
-
-@ObjectType('MessageEdge')
-export class MessageEdge {
-  @Field(() => String)
-  cursor!: string;
-
-  @Field(() => MessageNode)
-  node!: MessageNode;
-}
-
-@ObjectType('MessageConnection')
-export class MessageConnection {
-  @Field(() => [MessageEdge])
-  edges!: MessageEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo!: PageInfo;
-}
+export const CompanionConnection = connectionType('Companion', CompanionNode);
+export const ConversationConnection = connectionType('Conversation', ConversationNode);
+export const MessageConnection = connectionType('Message', MessageNode);
 
 @ObjectType('SendMessagePayload')
 export class SendMessagePayload {

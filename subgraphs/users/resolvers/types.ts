@@ -1,9 +1,7 @@
 import { Directive, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { enumOf } from '../../../platform/graphql-types.js';
 import { ROLES, USER_STATUSES, type Role, type UserStatus } from '../../../platform/auth/identity.js';
 import { PLANS, type Plan } from '../entities/user.js';
-
-const enumOf = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((value) => [value, value])) as Record<T, T>;
 
 export const RoleEnum = enumOf(ROLES);
 export const UserStatusEnum = enumOf(USER_STATUSES);
