@@ -18,10 +18,10 @@ export interface TestStack extends Stack {
 }
 
 /**
- * A whole graph on ephemeral ports with its own data: a temp PGlite dir, or its own
- * PostgreSQL databases, Redis key prefix and Kafka topic prefix on the services profile.
+ * A test run's configuration: its own temp PGlite dir (unless DATA_DIR is given), database
+ * prefix, Redis key prefix and Kafka topic prefix, cheap hashing and no rate limits.
  */
-export async function startTestStack(profile: Profile, env: Record<string, string> = {}): Promise<TestStack> {
+export function testConfig(profile: Profile, env: Record<string, string> = {}): { config: Config; dataDir: string } {
   const runId = `t${randomBytes(5).toString('hex')}`;
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'nexus-test-'));
   const config = loadConfig({
@@ -40,6 +40,15 @@ export async function startTestStack(profile: Profile, env: Record<string, strin
     ...profile.env,
     ...env,
   });
+  return { config, dataDir };
+}
+
+/**
+ * A whole graph on ephemeral ports with its own data: a temp PGlite dir, or its own
+ * PostgreSQL databases, Redis key prefix and Kafka topic prefix on the services profile.
+ */
+export async function startTestStack(profile: Profile, env: Record<string, string> = {}): Promise<TestStack> {
+  const { config, dataDir } = testConfig(profile, env);
   const sql: Record<string, string[]> = {};
   const stack = await startStack(config, {
     ephemeralPorts: true,

@@ -1,17 +1,15 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { composeServices } from '@apollo/composition';
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import pg from 'pg';
 import type { Identity } from '../../platform/auth/identity.js';
-import { loadConfig, type Config, type ServiceName } from '../../platform/config.js';
+import type { Config, ServiceName } from '../../platform/config.js';
 import { forbidden, notFound, unauthenticated } from '../../platform/errors.js';
 import { closeRuntime, createRuntime, type Runtime } from '../../platform/server/runtime.js';
+import { testConfig } from './test-stack.js';
 import {
   startSubgraph,
   type RunningService,
@@ -274,22 +272,7 @@ export async function startSubscriptionStack(
   profile: Profile,
   options: { gateway?: Omit<GatewayOptions, 'supergraphSdl' | 'serviceUrls'>; env?: Record<string, string> } = {},
 ): Promise<SubscriptionStack> {
-  const runId = `t${randomBytes(5).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'nexus-subs-'));
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATA_DIR: dataDir,
-    DATABASE_PREFIX: runId,
-    REDIS_KEY_PREFIX: `${runId}:`,
-    KAFKA_TOPIC_PREFIX: `${runId}.`,
-    PASSWORD_MEMORY_KIB: '8192',
-    PASSWORD_ITERATIONS: '1',
-    RATE_LIMIT_API_PER_SECOND: '100000',
-    RATE_LIMIT_AUTH_PER_SECOND: '100000',
-    ...profile.env,
-    ...options.env,
-  });
+  const { config, dataDir } = testConfig(profile, { TRUST_PROXY: 'false', ...options.env });
   const runtime = await createRuntime(config, 'nexus');
   const started: RunningService[] = [];
   const tickers: SubscriptionStack['tickers'] = {};
