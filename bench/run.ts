@@ -5,9 +5,10 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { gatewayOverhead } from './gateway-overhead.js';
+import { streaming } from './streaming.js';
 import { settingsFrom, type Benchmark } from './harness.js';
 
-const benchmarks: Benchmark[] = [gatewayOverhead];
+const benchmarks: Benchmark[] = [gatewayOverhead, streaming];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
