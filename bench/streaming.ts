@@ -3,7 +3,14 @@
  * subgraph: N concurrent streams from the offline provider at a fixed token rate; per-token
  * latency from provider emit to client receive, time to first token (and where it goes),
  * throughput, chunks lost, duplicated or reordered; then the gateway's memory per idle open
- * subscription. BENCH_STREAMS is one level or a ladder (default 100,1000).
+ * subscription.
+ *
+ * Knobs: BENCH_STREAMS (one level or a ladder, default 100,1000), BENCH_REPLIES (replies per
+ * phase, default 50; more streams share them), BENCH_TOKENS_PER_SECOND (20), BENCH_REPLY_TOKENS
+ * (60, the offline provider's longest reply), BENCH_RAMP_MS (sends spread over, 1000),
+ * BENCH_IDLE_SUBSCRIPTIONS (the largest level), BENCH_PATHS (e.g. gateway: direct always runs),
+ * BENCH_ROUNDS (3). DATABASE_URL / REDIS_URL / KAFKA_BROKERS select the services profile, under
+ * names of this run, dropped afterwards.
  *
  * Paths, each in its own phase under the same load, in alternating order over rounds:
  *   - direct: graphql-ws straight to the companions subgraph (secret and identity in
@@ -25,10 +32,10 @@
  *   - this process: the clients (up to a thousand sockets), setup and bookkeeping. Receive times
  *     are taken in the socket's message handler, on the machine-wide monotonic clock the children
  *     also use (streaming-ipc.ts nowMs), so emit and receive compare without clock offsets.
- * A worker thread for the clients would share this process's CPU quota and GC with nothing
- * gained; a separate process for the stack is what keeps the client off the server's loop. On a
- * 2-core machine the three still share two cores: the direct baseline runs in the same run under
- * the same client load, so what differs between the paths is the gateway.
+ * The clients stay in this process, whose loop does nothing else during a phase (a worker thread
+ * would only add a hop for the figures); what keeps them off the servers' loops is that the
+ * servers run elsewhere. On a 2-core machine the three still share two cores: the direct baseline
+ * runs in the same run under the same client load, so what differs between the paths is the gateway.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -313,7 +320,8 @@ const PATHS: PathName[] = ['direct', 'gateway', 'gateway+users'];
 
 interface PathTarget {
   name: PathName;
-  post: Poster;
+  /** sendMessage goes here over HTTP (the gateway, or the companions subgraph itself). */
+  httpUrl: string;
   wsUrl: string;
   query: string;
   headers(account: Account): Record<string, string>;
@@ -368,6 +376,9 @@ async function runPhase(ctx: Context, target: PathTarget, replies: Conversation[
     WsSession.open(target.wsUrl, target.params(replies[reply]!.account), 30_000),
   );
   const runs = owners.map(() => new StreamRun());
+  // A fresh keep-alive pool per phase: one idle since the last phase may be closed by the server
+  // (keepAliveTimeout) just as it is reused, an ECONNRESET that says nothing about streaming.
+  const http = httpPoster(target.httpUrl, HTTP_SOCKETS);
   try {
     await Promise.all([ctx.subgraphs.phaseStart(), ctx.gateway.phaseStart()]);
     const cpuBefore = process.cpuUsage();
@@ -405,7 +416,7 @@ async function runPhase(ctx: Context, target: PathTarget, replies: Conversation[
       let messageId: string;
       try {
         const data = await graphql(
-          target.post,
+          http.post,
           SEND,
           { conversationId: conversation.id, content: `Phase ${phase}: tell me about the star numbered ${index}` },
           target.headers(conversation.account),
@@ -446,9 +457,12 @@ async function runPhase(ctx: Context, target: PathTarget, replies: Conversation[
       client: { cpuMs: (cpu.user + cpu.system) / 1000, loopP99Ms: clientLoop.percentile(99) / 1e6 },
     };
   } finally {
+    http.close();
     for (const session of sessions) session.close();
-    // Let the gateway close its upstream sockets before the next phase opens new ones.
-    await sleep(500);
+    // Let the gateway close its upstream sockets before the next phase opens new ones; a reply
+    // nobody saw finish (send timed out, phase cut short) may still hold its conversation.
+    const unsettled = runs.some((run) => !run.ended || run.firstError?.startsWith('sendMessage'));
+    await sleep(unsettled ? 500 + ((ctx.replyTokens + 1) * 1000) / ctx.rate : 500);
   }
 }
 
@@ -956,7 +970,6 @@ async function measure(settings: BenchSettings, dataDir: string, runId: string, 
     `processes: subgraphs (users ${servers.urls.users}, companions ${servers.urls.companions}), gateway ${servers.urls.gateway}, clients here`,
   );
   const gatewayHttp = httpPoster(servers.urls.gateway, HTTP_SOCKETS);
-  let companionsHttp = httpPoster(servers.urls.companions, HTTP_SOCKETS);
   const results: { level: Level; figures: Record<PathName, PhaseFigures[]> }[] = [];
   const conversations: Conversation[] = [];
   try {
@@ -1003,7 +1016,7 @@ async function measure(settings: BenchSettings, dataDir: string, runId: string, 
 
     const gatewayTarget = (name: PathName, query: string): PathTarget => ({
       name,
-      post: gatewayHttp.post,
+      httpUrl: servers.urls.gateway,
       wsUrl: servers.urls.gateway,
       query,
       headers: (account) => account.gatewayHeaders,
@@ -1012,7 +1025,7 @@ async function measure(settings: BenchSettings, dataDir: string, runId: string, 
     const targets: Record<PathName, PathTarget> = {
       direct: {
         name: 'direct',
-        post: companionsHttp.post,
+        httpUrl: servers.urls.companions,
         wsUrl: servers.urls.companions,
         query: STREAM,
         headers: (account) => account.directHeaders,
@@ -1055,7 +1068,6 @@ async function measure(settings: BenchSettings, dataDir: string, runId: string, 
     }
   } finally {
     gatewayHttp.close();
-    companionsHttp.close();
     await servers.gateway.stop();
     await servers.subgraphs.stop();
   }
@@ -1066,7 +1078,7 @@ async function measure(settings: BenchSettings, dataDir: string, runId: string, 
     `running: ${idleCount} idle subscriptions through a fresh gateway (replies at ${IDLE_TOKENS_PER_SECOND} tokens/s)…`,
   );
   servers = await startServers({ OFFLINE_TOKENS_PER_SECOND: String(IDLE_TOKENS_PER_SECOND) });
-  companionsHttp = httpPoster(servers.urls.companions, HTTP_SOCKETS);
+  const companionsHttp = httpPoster(servers.urls.companions, HTTP_SOCKETS);
   let idle: IdleFigures;
   try {
     idle = await idleMemory(
