@@ -23,6 +23,7 @@ import {
   type LoadResult,
   type RoundsResult,
   type Poster,
+  graphql,
 } from './harness.js';
 import type { CountedStatement, StackCommand, StackMessage } from './stack-process.js';
 
@@ -111,27 +112,7 @@ class StackProcess {
 }
 
 // ---------------------------------------------------------------------------
-// GraphQL over the harness's HTTP client
-
-interface GraphQLBody {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-async function graphql(post: Poster, query: string, variables: unknown, headers: Record<string, string>) {
-  const response = await post(JSON.stringify({ query, variables }), headers);
-  let body: GraphQLBody;
-  try {
-    body = JSON.parse(response.body) as GraphQLBody;
-  } catch {
-    throw new Error(`HTTP ${response.status}: ${response.body.slice(0, 200)}`);
-  }
-  if (response.status !== 200 || body.errors?.length || !body.data) {
-    const error = body.errors?.[0];
-    throw new Error(`HTTP ${response.status}: ${error ? `${error.extensions?.code}: ${error.message}` : 'no data'}`);
-  }
-  return body.data;
-}
+// Load-run calls
 
 /**
  * The call a load run repeats: a fixed body, and a check cheap enough not to

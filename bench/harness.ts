@@ -339,3 +339,24 @@ export interface Benchmark {
   description: string;
   run(settings: BenchSettings): Promise<void>;
 }
+
+interface GraphQLBody {
+  data?: Record<string, unknown> | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** One GraphQL call over a Poster; any error, non-200 status or missing data throws with the code. */
+export async function graphql(post: Poster, query: string, variables: unknown, headers: Record<string, string>) {
+  const response = await post(JSON.stringify({ query, variables }), headers);
+  let body: GraphQLBody;
+  try {
+    body = JSON.parse(response.body) as GraphQLBody;
+  } catch {
+    throw new Error(`HTTP ${response.status}: ${response.body.slice(0, 200)}`);
+  }
+  if (response.status !== 200 || body.errors?.length || !body.data) {
+    const error = body.errors?.[0];
+    throw new Error(`HTTP ${response.status}: ${error ? `${error.extensions?.code}: ${error.message}` : 'no data'}`);
+  }
+  return body.data;
+}

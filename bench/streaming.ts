@@ -54,6 +54,7 @@ import {
   type BenchSettings,
   type Cell,
   type Poster,
+  graphql,
 } from './harness.js';
 import { WsSession, type NextPayload } from './streaming-client.js';
 import { nowMs, type ChildCommand, type ChildMessage, type ChildRole, type PhaseStats } from './streaming-ipc.js';
@@ -220,27 +221,7 @@ class Child {
 }
 
 // ---------------------------------------------------------------------------
-// GraphQL over HTTP (setup and sendMessage)
-
-interface GraphQLBody {
-  data?: Record<string, unknown> | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
-
-async function graphql(post: Poster, query: string, variables: unknown, headers: Record<string, string>) {
-  const response = await post(JSON.stringify({ query, variables }), headers);
-  let body: GraphQLBody;
-  try {
-    body = JSON.parse(response.body) as GraphQLBody;
-  } catch {
-    throw new Error(`HTTP ${response.status}: ${response.body.slice(0, 200)}`);
-  }
-  if (response.status !== 200 || body.errors?.length || !body.data) {
-    const error = body.errors?.[0];
-    throw new Error(`HTTP ${response.status}: ${error ? `${error.extensions?.code}: ${error.message}` : 'no data'}`);
-  }
-  return body.data;
-}
+// Helpers
 
 async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
