@@ -64,22 +64,52 @@ export class FederatedSubscriptions {
     return this.planner;
   }
 
-  /** Upstream connections for one client connection. */
-  connectionFor(identity: Identity | null): UpstreamConnections {
-    return new UpstreamConnections(
-      { urlOf: this.options.urlOf, secret: this.options.secret, heartbeat: this.heartbeat },
-      identity,
-    );
+  /**
+   * Upstream connections shared by every subscription of one identity (refcounted).
+   * Transports (graphql-ws, SSE, multipart) only call start(); how upstream sockets are
+   * pooled is this class's business.
+   */
+  private readonly upstreams = new Map<string, { connections: UpstreamConnections; refs: number }>();
+
+  private acquire(identity: Identity | null): { connections: UpstreamConnections; release: () => void } {
+    const key = identity ? `${identity.userId}:${identity.sessionId}:${identity.role}` : 'anonymous';
+    let entry = this.upstreams.get(key);
+    if (!entry) {
+      entry = {
+        connections: new UpstreamConnections(
+          { urlOf: this.options.urlOf, secret: this.options.secret, heartbeat: this.heartbeat },
+          identity,
+        ),
+        refs: 0,
+      };
+      this.upstreams.set(key, entry);
+    }
+    entry.refs += 1;
+    const held = entry;
+    let released = false;
+    return {
+      connections: held.connections,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.refs -= 1;
+        if (held.refs === 0 && this.upstreams.get(key) === held) {
+          this.upstreams.delete(key);
+          held.connections.dispose();
+        }
+      },
+    };
   }
 
+  /** One client subscription, whatever transport carries it. */
   start(
     prepared: PreparedSubscription,
     planner: SubscriptionPlanner,
     variables: Record<string, unknown>,
     context: GatewayContext,
-    upstream: UpstreamConnections,
   ): AsyncIterableIterator<Result> {
-    return new FederatedSubscription(this, prepared, planner, variables, context, upstream);
+    const { connections, release } = this.acquire(context.identity);
+    return new FederatedSubscription(this, prepared, planner, variables, context, connections, release);
   }
 
   get logger(): Logger {
@@ -99,6 +129,8 @@ export class FederatedSubscriptions {
   }
 
   stop(): void {
+    for (const entry of this.upstreams.values()) entry.connections.dispose();
+    this.upstreams.clear();
     this.heartbeat.stop();
   }
 }
@@ -138,6 +170,7 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
     private readonly variables: Record<string, unknown>,
     private readonly context: GatewayContext,
     upstream: UpstreamConnections,
+    private readonly releaseUpstream: () => void,
   ) {
     const { primary } = prepared;
     const upstreamVariables: Record<string, unknown> = {};
@@ -214,6 +247,7 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
     if (this.closed) return;
     this.closed = true;
     this.release();
+    this.releaseUpstream();
     this.queue.length = 0;
     const wake = this.wake;
     this.wake = undefined;

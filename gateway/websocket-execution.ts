@@ -22,19 +22,13 @@ import { authenticate } from './authenticate.js';
 import type { FederatedSubscriptions } from './federated-subscriptions.js';
 import { operationCost, tooExpensive } from './limits.js';
 import type { PreparedSubscription, SubscriptionPlanner } from './subscription-planner.js';
-import type { UpstreamConnections } from './upstream-connections.js';
 
 interface SocketState {
   identity: Identity | null;
   address: string;
-  upstream: UpstreamConnections;
 }
 
 type WsExtra = Extra & Partial<SocketState>;
-
-interface WebSocketContext extends GatewayContext {
-  upstream?: UpstreamConnections;
-}
 
 /** What onSubscribe decided for a subscription, found again by its (cached, shared) document. */
 interface Accepted {
@@ -75,12 +69,7 @@ export function executeOverWebSocket(options: {
       }
       ctx.extra.identity = auth.identity;
       ctx.extra.address = ctx.extra.request.socket.remoteAddress ?? 'unknown';
-      ctx.extra.upstream = subscriptions.connectionFor(auth.identity);
       return true;
-    },
-    onClose(ctx) {
-      // graphql-ws has already ended this socket's subscriptions; this closes what is left upstream.
-      ctx.extra.upstream?.dispose();
     },
     onSubscribe(_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] | void {
       const planner = subscriptions.currentPlanner();
@@ -116,14 +105,13 @@ export function executeOverWebSocket(options: {
         variableValues: variables,
       };
     },
-    context: (ctx): WebSocketContext => ({
+    context: (ctx): GatewayContext => ({
       requestId: randomUUID(),
       identity: ctx.extra.identity ?? null,
       clientAddress: ctx.extra.address ?? 'unknown',
-      upstream: ctx.extra.upstream,
     }),
     async execute(args): Promise<ExecutionResult> {
-      const { upstream: _upstream, ...contextValue } = args.contextValue as WebSocketContext;
+      const contextValue = args.contextValue as GatewayContext;
       const response = await apollo.executeOperation(
         {
           query: print(args.document),
@@ -137,15 +125,12 @@ export function executeOverWebSocket(options: {
     },
     subscribe(args) {
       const found = accepted.get(args.document);
-      const context = args.contextValue as WebSocketContext;
-      if (!found || !context.upstream) throw new Error('subscription was not prepared by onSubscribe');
-      const { upstream, ...contextValue } = context;
+      if (!found) throw new Error('subscription was not prepared by onSubscribe');
       return subscriptions.start(
         found.prepared,
         found.planner,
         (args.variableValues ?? {}) as Record<string, unknown>,
-        contextValue,
-        upstream,
+        args.contextValue as GatewayContext,
       ) as unknown as AsyncGenerator<ExecutionResult>;
     },
     // Results are already formatted (Apollo's for queries, masked ones for subscriptions):
