@@ -86,6 +86,17 @@ export interface EventEnvelope<T extends EventType = EventType> {
   payload: EventPayload<T>;
 }
 
+/**
+ * Any event, discriminated by `type`: after `if (event.type === 'user.status_changed')`
+ * the compiler knows the payload's shape, so consumers never cast.
+ */
+export type AnyEvent = { [T in EventType]: EventEnvelope<T> }[EventType];
+
+/** The event types a topic carries. */
+export type EventOn<P extends Topic> = {
+  [T in EventType]: P extends (typeof eventCatalog)[T]['topics'][number] ? T : never;
+}[EventType];
+
 const envelope = z.object({
   id: z.uuid(),
   type: z.string(),
@@ -100,7 +111,7 @@ export class InvalidEventError extends Error {
 }
 
 /** Parses and validates an event read from a topic. */
-export function parseEvent(json: string): EventEnvelope {
+export function parseEvent(json: string): AnyEvent {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
@@ -114,5 +125,5 @@ export function parseEvent(json: string): EventEnvelope {
   const payload = contract.payload.safeParse(head.data.payload);
   if (!payload.success)
     throw new InvalidEventError(`bad ${head.data.type} payload: ${payload.error.issues[0]?.message}`);
-  return { ...head.data, type: head.data.type as EventType, payload: payload.data } as EventEnvelope;
+  return { ...head.data, type: head.data.type as EventType, payload: payload.data } as AnyEvent;
 }

@@ -1,15 +1,24 @@
-import type { EventType } from '../../schema/events/contracts.js';
+import { Topic, type EventType } from '../../schema/events/contracts.js';
+import { consumerOf } from '../../platform/events/typed-consumer.js';
 
 /**
- * Events of the companions subgraph (contracts in schema/events/contracts.ts), all
- * written through the outbox; it consumes `user-lifecycle` to know account statuses.
+ * Events of the companions subgraph (contracts in schema/events/contracts.ts). It writes
+ * these through the outbox, and consumes `user-lifecycle` to know account statuses
+ * (services/account-statuses.ts handles exactly the types declared here).
  */
-export const publishes: EventType[] = [
+export const publishes = [
   'companion.created',
   'companion.deleted',
   'conversation.started',
   'message.sent',
   'message.received',
   'content.posted',
-];
-export const consumes: EventType[] = ['user.registered', 'user.status_changed'];
+] as const satisfies readonly EventType[];
+
+export const accountStatusEvents = consumerOf({
+  groupId: 'companions.account-statuses',
+  topic: Topic.userLifecycle,
+  types: ['user.registered', 'user.status_changed'],
+});
+
+export const consumers = [accountStatusEvents] as const;

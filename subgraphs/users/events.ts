@@ -4,12 +4,13 @@ import type { EventType } from '../../schema/events/contracts.js';
  * Events of the users subgraph (contracts in schema/events/contracts.ts), all written
  * through the outbox. It consumes none yet.
  */
-export const publishes: EventType[] = [
+export const publishes = [
   'user.registered',
   'user.login',
   'user.logout',
   'user.password_changed',
   'user.profile_updated',
   'user.status_changed',
-];
-export const consumes: EventType[] = [];
+] as const satisfies readonly EventType[];
+
+export const consumers = [] as const;

@@ -4,7 +4,8 @@ import { appError, ErrorCode, unauthenticated } from '../../../platform/errors.j
 import type { EventBus } from '../../../platform/events/event-bus.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Orm } from '../../../platform/orm.js';
-import { parseEvent, Topic } from '../../../schema/events/contracts.js';
+import { consumeEvents } from '../../../platform/events/typed-consumer.js';
+import { accountStatusEvents } from '../events.js';
 import { AccountStatus } from '../entities/account-status.js';
 
 /**
@@ -34,25 +35,11 @@ export class AccountStatuses {
   }
 
   async startConsumer(orm: Orm, bus: EventBus, logger: Logger): Promise<() => Promise<void>> {
-    const consumer = await bus.consume({
-      groupId: 'companions.account-statuses',
-      topics: [Topic.userLifecycle],
-      onRecord: async (record) => {
-        let event;
-        try {
-          event = parseEvent(record.value);
-        } catch (error) {
-          logger.warn({ err: error, offset: record.offset }, 'skipping an invalid user-lifecycle event');
-          return;
-        }
-        if (event.type === 'user.status_changed') {
-          const payload = event.payload as { to: AccountStatus['status'] };
-          await this.apply(orm.em.fork(), event.userId, payload.to, new Date(event.occurredAt));
-        } else if (event.type === 'user.registered') {
-          const payload = event.payload as { status: AccountStatus['status'] };
-          await this.apply(orm.em.fork(), event.userId, payload.status, new Date(event.occurredAt));
-        }
-      },
+    const consumer = await consumeEvents(bus, logger, accountStatusEvents, {
+      'user.registered': (event) =>
+        this.apply(orm.em.fork(), event.userId, event.payload.status, new Date(event.occurredAt)),
+      'user.status_changed': (event) =>
+        this.apply(orm.em.fork(), event.userId, event.payload.to, new Date(event.occurredAt)),
     });
     return () => consumer.close();
   }
