@@ -1,7 +1,7 @@
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { AsyncQueue } from '../../../platform/async-queue.js';
 import type { Identity } from '../../../platform/auth/identity.js';
-import { badInput, isUnavailable, notFound } from '../../../platform/errors.js';
+import { badInput, isUnavailable, notFound, unavailable } from '../../../platform/errors.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
 import type { Loaders } from '../../../platform/loaders.js';
 import type { Logger } from '../../../platform/logger.js';
@@ -68,6 +68,8 @@ export class ChatService {
     if (conversation.companion.deletedAt)
       throw badInput('This companion was deleted', 'conversationId', 'COMPANION_DELETED');
     const userId = viewer!.userId;
+    // Refuse before storing anything: a reply that cannot stream would only fail at once.
+    if (!(await this.deps.streams.available())) throw unavailable('Replies cannot stream right now; try again shortly');
     const { message, reply } = await em.transactional(async (tx) => {
       const now = new Date();
       const message = tx.create(Message, {

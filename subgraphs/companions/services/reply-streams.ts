@@ -81,6 +81,11 @@ export class ReplyStreams {
     return (await this.state.kv.range(bufferKey(messageId), 0)).map((json) => JSON.parse(json) as ReplyChunkEvent);
   }
 
+  /** Whether chunks can travel now (false at once while Redis is down). */
+  available(): Promise<boolean> {
+    return this.state.ping();
+  }
+
   requestCancel(messageId: string): Promise<void> {
     return this.state.pubsub.publish(CANCEL_CHANNEL, messageId);
   }
