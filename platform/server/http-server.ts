@@ -160,7 +160,12 @@ export function createGraphQLHttpServer<Ctx extends BaseContext>(options: GraphQ
         metrics.errors.inc({ operation: 'refused', code: ErrorCode.SERVICE_UNAVAILABLE });
         sendError(
           res,
-          { status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, message: (error as Error).message, headers: { 'retry-after': '1' } },
+          {
+            status: 503,
+            code: ErrorCode.SERVICE_UNAVAILABLE,
+            message: (error as Error).message,
+            headers: { 'retry-after': '1' },
+          },
           requestId,
         );
         return;

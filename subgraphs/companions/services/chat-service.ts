@@ -277,18 +277,14 @@ export class ChatService {
     const em = this.deps.orm.em.fork();
     let companionId = '';
     const stored = await em.transactional(async (tx) => {
-      const updated = await tx.nativeUpdate(
-        Message,
-        guard ? { $and: [streaming, guard] } : streaming,
-        {
-          content,
-          status: outcome.status,
-          finishReason: outcome.finishReason,
-          promptTokens: outcome.promptTokens,
-          completionTokens: outcome.completionTokens,
-          completedAt: new Date(),
-        },
-      );
+      const updated = await tx.nativeUpdate(Message, guard ? { $and: [streaming, guard] } : streaming, {
+        content,
+        status: outcome.status,
+        finishReason: outcome.finishReason,
+        promptTokens: outcome.promptTokens,
+        completionTokens: outcome.completionTokens,
+        completedAt: new Date(),
+      });
       if (updated === 0) return false; // settled already (orphan cleanup)
       await tx.nativeUpdate(
         Conversation,
