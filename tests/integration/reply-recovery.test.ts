@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { profiles } from '../support/profiles.js';
+import { profiles, servicesAvailable, servicesProfile } from '../support/profiles.js';
+import { execSql } from '../support/sql.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
 import { bearer, gql, register, type Account } from '../support/http.js';
 import { createCompanion, REPLY_STREAM, send, startConversation, type Chunk } from '../support/chat.js';
@@ -108,5 +110,75 @@ describe.each(profiles())('a reply left streaming by a crashed process ($name pr
     );
     await nextStream.finished;
     expect(nextStream.results.at(-1)!.data!.replyStream.message).toMatchObject({ status: 'COMPLETE' });
+  }, 180_000);
+});
+
+/**
+ * Replicas sweep the same table: every orphaned reply is settled exactly once (one outcome,
+ * one message.received event), whichever replica gets there first.
+ */
+(servicesAvailable() ? describe : describe.skip)('replicas sweeping the same replies (services profile)', () => {
+  const prefixes = runPrefixes();
+  let first: TestStack | undefined;
+  let second: TestStack | undefined;
+
+  afterAll(async () => {
+    await second?.stop();
+    await first?.destroy();
+  }, 60_000);
+
+  test('each stale reply is settled once', async () => {
+    const env = { ...prefixes, REPLY_STALE_AFTER_MS: '1000' };
+    first = await startTestStack(servicesProfile, env);
+    const user = await register(first.gateway.url);
+    const companion = await createCompanion(first.gateway.url, user.accessToken);
+    // Twenty conversations each locked by a reply whose replica died an hour ago, mid-sentence.
+    const replies: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const conversation = await startConversation(first.gateway.url, user.accessToken, companion);
+      const id = randomUUID();
+      replies.push(id);
+      await execSql(
+        first,
+        'companions',
+        `insert into messages (id, conversation_id, role, content, status, created_at, progress_at)
+         values (?, ?, 'ASSISTANT', 'The rings are made of', 'STREAMING', now() - interval '1 hour', now() - interval '1 hour')`,
+        [id, conversation],
+      );
+      await execSql(first, 'companions', 'update conversations set active_reply_id = ? where id = ?', [
+        id,
+        conversation,
+      ]);
+    }
+    second = await startTestStack(servicesProfile, env); // sweeps at start-up while the first sweeps periodically
+
+    const settled = await waitFor(async () => {
+      const rows = await execSql<{ status: string; finish_reason: string; content: string }>(
+        first!,
+        'companions',
+        `select status, finish_reason, content from messages where id in (${replies.map(() => '?').join(',')})`,
+        replies,
+      );
+      return rows.every((row) => row.status !== 'STREAMING') ? rows : undefined;
+    }, 'every reply to be settled');
+    expect(settled).toHaveLength(20);
+    for (const row of settled) {
+      expect(row).toMatchObject({ status: 'FAILED', finish_reason: 'interrupted', content: 'The rings are made of' });
+    }
+    const events = await execSql<{ message_id: string; n: string }>(
+      first,
+      'companions',
+      `select event->'payload'->>'messageId' as message_id, count(distinct event_id) as n from outbox
+       where event->>'type' = 'message.received' group by 1`,
+    );
+    expect(events.filter((row) => replies.includes(row.message_id)).map((row) => Number(row.n))).toEqual(
+      replies.map(() => 1),
+    );
+    const locked = await execSql<{ n: string }>(
+      first,
+      'companions',
+      'select count(*) as n from conversations where active_reply_id is not null',
+    );
+    expect(Number(locked[0]!.n)).toBe(0);
   }, 180_000);
 });
