@@ -89,6 +89,10 @@ const schema = z.object({
   CHAT_CONTEXT_TOKEN_BUDGET: z.coerce.number().int().min(64).default(3_000),
   MESSAGE_MAX_CHARS: z.coerce.number().int().min(1).default(4_000),
   REPLY_BUFFER_TTL_SECONDS: z.coerce.number().int().min(10).default(600),
+  /** A STREAMING reply without progress for this long is settled FAILED (its replica died); default LLM_IDLE_TIMEOUT_MS. */
+  REPLY_STALE_AFTER_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1_000).optional()),
+  /** Production on the embedded default (one node, no shared services): must be asked for. */
+  SINGLE_NODE: bool(false),
   SUPERGRAPH_PATH: z.string().min(1).default('schema/supergraph.graphql'),
   INTROSPECTION: z.preprocess(emptyToUndefined, bool(false).optional()),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
@@ -97,6 +101,7 @@ const schema = z.object({
 export type RawConfig = z.infer<typeof schema>;
 
 export interface Config extends RawConfig {
+  replyStaleAfterMs: number;
   jwtSecret: string;
   gatewaySecret: string;
   introspection: boolean;
@@ -130,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !raw.GATEWAY_SECRET) {
     throw new ConfigError('invalid configuration: GATEWAY_SECRET: required in production');
   }
+  if (production) refuseDevelopmentDefaults(raw);
   const ports = {
     gateway: raw.GATEWAY_PORT,
     users: raw.USERS_PORT,
@@ -141,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...raw,
     production,
+    replyStaleAfterMs: raw.REPLY_STALE_AFTER_MS ?? raw.LLM_IDLE_TIMEOUT_MS,
     jwtSecret: raw.JWT_SECRET ?? DEV_JWT_SECRET,
     gatewaySecret: raw.GATEWAY_SECRET ?? DEV_GATEWAY_SECRET,
     introspection: raw.INTROSPECTION ?? !production,
@@ -152,6 +159,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       analytics: raw.ANALYTICS_URL ?? localUrl('analytics'),
     },
   };
+}
+
+/** Variables several production replicas need so they share one state; unset means per-process. */
+const SHARED_SERVICES = [
+  ['DATABASE_URL', 'PostgreSQL'],
+  ['REDIS_URL', 'Redis'],
+  ['KAFKA_BROKERS', 'Kafka'],
+] as const;
+
+/**
+ * Production must not run on what only suits a laptop: the published development secrets
+ * (anyone could forge tokens), or per-process state that replicas would not share, unless
+ * single-node mode is asked for explicitly.
+ */
+function refuseDevelopmentDefaults(raw: RawConfig): void {
+  if (raw.JWT_SECRET === DEV_JWT_SECRET) {
+    throw new ConfigError('invalid configuration: JWT_SECRET: the development default is refused in production');
+  }
+  if (raw.GATEWAY_SECRET === DEV_GATEWAY_SECRET) {
+    throw new ConfigError('invalid configuration: GATEWAY_SECRET: the development default is refused in production');
+  }
+  if (raw.SINGLE_NODE) return;
+  for (const [name, service] of SHARED_SERVICES) {
+    if (!raw[name]) {
+      throw new ConfigError(
+        `invalid configuration: ${name}: required in production (replicas share ${service}); set SINGLE_NODE=true to run one node without it`,
+      );
+    }
+  }
 }
 
 /** Entry points call this: a bad configuration is one clear line and exit code 1. */

@@ -12,6 +12,8 @@ export const ErrorCode = {
   GRAPHQL_VALIDATION_FAILED: 'GRAPHQL_VALIDATION_FAILED',
   BAD_REQUEST: 'BAD_REQUEST',
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
+  /** A dependency (shared state) is down: retry later. HTTP 503 when refused before GraphQL. */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -43,6 +45,10 @@ export const forbidden = (message = 'Not allowed') => appError(ErrorCode.FORBIDD
 export const badInput = (message: string, field?: string, reason?: string) =>
   appError(ErrorCode.BAD_USER_INPUT, message, { ...(field ? { field } : {}), ...(reason ? { reason } : {}) });
 export const notFound = (what: string) => appError(ErrorCode.NOT_FOUND, `${what} not found`);
+export const unavailable = (message = 'Temporarily unavailable, try again shortly') =>
+  appError(ErrorCode.SERVICE_UNAVAILABLE, message);
+export const isUnavailable = (error: unknown): boolean =>
+  error instanceof AppError && error.code === ErrorCode.SERVICE_UNAVAILABLE;
 
 /** Apollo's own codes that are safe to show as they are. */
 const APOLLO_PASSTHROUGH: Record<string, ErrorCode> = {

@@ -8,11 +8,22 @@ export interface ServiceMetrics {
   errors: Counter<'operation' | 'code'>;
 }
 
+/**
+ * Process-wide: a rejection nobody handled (see platform/server/process.ts). Registered in
+ * every service's registry, so each /metrics shows it for the process it runs in.
+ */
+export const unhandledRejections = new Counter({
+  name: 'process_unhandled_rejections_total',
+  help: 'Promise rejections nobody handled (logged; the process keeps running)',
+  registers: [],
+});
+
 /** One registry per service, labelled with the service so replicas and processes aggregate cleanly. */
 export function createMetrics(service: string): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
+  registry.registerMetric(unhandledRejections);
   return {
     registry,
     requests: new Counter({

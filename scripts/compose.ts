@@ -18,6 +18,7 @@ const config = loadConfig({
   NODE_ENV: 'production',
   JWT_SECRET: 'x'.repeat(32),
   GATEWAY_SECRET: 'x'.repeat(32),
+  SINGLE_NODE: 'true', // composing schemas needs no shared services
 });
 const files = new Map<string, string>();
 

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, isUnavailable } from '../errors.js';
 import { IdentityHeader } from '../auth/identity.js';
 import type { Logger } from '../logger.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -150,6 +150,21 @@ export function createGraphQLHttpServer<Ctx extends BaseContext>(options: GraphQ
             status: 413,
             code: ErrorCode.PAYLOAD_TOO_LARGE,
             message: `Request body over ${options.maxBodyBytes} bytes`,
+          },
+          requestId,
+        );
+        return;
+      }
+      if (isUnavailable(error) && !res.headersSent) {
+        // A dependency is down (shared state during a Redis outage): a quick, retryable refusal.
+        metrics.errors.inc({ operation: 'refused', code: ErrorCode.SERVICE_UNAVAILABLE });
+        sendError(
+          res,
+          {
+            status: 503,
+            code: ErrorCode.SERVICE_UNAVAILABLE,
+            message: (error as Error).message,
+            headers: { 'retry-after': '1' },
           },
           requestId,
         );

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import { unhandledRejections } from '../metrics.js';
 
 const REQUIRED_NODE_MAJOR = 24;
 
@@ -13,11 +14,37 @@ export function assertNodeVersion(): void {
   }
 }
 
+let crashPolicyInstalled = false;
+
+/**
+ * What happens to errors nobody caught. An unhandled rejection is one failed operation
+ * (a lost connection, a forgotten catch): it is logged and counted
+ * (`process_unhandled_rejections_total`) and the process keeps serving everyone else.
+ * An uncaught exception may have left state half-updated, so it is logged and the process
+ * exits 1 for the orchestrator to restart it.
+ */
+export function installCrashPolicy(logger: Logger): void {
+  if (crashPolicyInstalled) return;
+  crashPolicyInstalled = true;
+  process.on('unhandledRejection', (reason) => {
+    unhandledRejections.inc();
+    logger.error({ err: reason }, 'unhandled promise rejection (process keeps running)');
+  });
+  process.on('uncaughtException', (error, origin) => {
+    logger.fatal({ err: error, origin }, 'uncaught exception: exiting');
+    process.exitCode = 1;
+    // Give the log line a moment to reach stdout, then go.
+    setTimeout(() => process.exit(1), 100).unref();
+  });
+}
+
 /**
  * Runs until SIGINT/SIGTERM, then stops gracefully: in-flight requests finish, pending
  * events are flushed, connections close. A second signal or the grace period forces exit.
  */
 export function stopOnSignal(logger: Logger, graceMs: number, stop: () => Promise<void>): void {
+  // Every entry point comes through here once its services are up.
+  installCrashPolicy(logger);
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stopping) {

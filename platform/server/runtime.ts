@@ -13,7 +13,7 @@ export interface Runtime {
 
 export async function createRuntime(config: Config, name: string): Promise<Runtime> {
   const logger = createLogger(name, config.LOG_LEVEL);
-  const state = createSharedState(config);
+  const state = createSharedState(config, logger);
   const bus = createEventBus(config, logger);
   return { config, logger, state, bus };
 }

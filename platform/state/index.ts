@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import { createMemoryState } from './memory-state.js';
 import { createRedisState } from './redis-state.js';
 import type { SharedState } from './shared-state.js';
@@ -6,6 +7,6 @@ import type { SharedState } from './shared-state.js';
 export type * from './shared-state.js';
 
 /** Redis when REDIS_URL is set, otherwise in-memory. */
-export function createSharedState(config: Config): SharedState {
-  return config.REDIS_URL ? createRedisState(config.REDIS_URL, config.REDIS_KEY_PREFIX) : createMemoryState();
+export function createSharedState(config: Config, logger?: Logger): SharedState {
+  return config.REDIS_URL ? createRedisState(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger) : createMemoryState();
 }

@@ -16,7 +16,11 @@ export type Unsubscribe = () => Promise<void>;
 
 export interface PubSub {
   publish(channel: string, message: string): Promise<void>;
-  subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
+  /**
+   * `onInterrupted` is called when the connection carrying the subscription drops: messages
+   * published meanwhile are lost, so a listener that must not miss any has to resync.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void, onInterrupted?: () => void): Promise<Unsubscribe>;
 }
 
 export interface RateLimitDecision {
@@ -34,6 +38,7 @@ export interface SharedState {
   kv: KeyValueStore;
   pubsub: PubSub;
   rateLimiter(name: string, pointsPerSecond: number): RateLimiter;
+  /** Reachable right now (readiness); false at once while Redis is down. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -26,8 +26,12 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
   async startConsumers({ orm, bus, logger }, services) {
     const stopStatuses = await services.statuses.startConsumer(orm, bus, logger);
     const stopCancels = await services.chat.startCancelListener();
+    services.progress.start();
+    services.sweeper.start();
     return async () => {
+      await services.sweeper.stop();
       await services.chat.stop();
+      await services.progress.stop();
       await Promise.all([stopStatuses(), stopCancels()]);
     };
   },

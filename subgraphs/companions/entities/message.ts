@@ -10,6 +10,7 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 @Entity({ tableName: 'messages' })
 @Index({ properties: ['conversation', 'id'] })
+@Index({ properties: ['status', 'progressAt'] })
 export class Message {
   @PrimaryKey({ type: 'uuid' })
   id: string = uuidv7();
@@ -40,4 +41,11 @@ export class Message {
 
   @Property({ type: 'datetime', nullable: true })
   completedAt?: Date | null;
+
+  /**
+   * While STREAMING: when the generating replica last recorded progress (content so far is
+   * flushed with it). A reply whose progress stops is settled by the sweeper.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  progressAt?: Date | null;
 }

@@ -1,7 +1,7 @@
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { AsyncQueue } from '../../../platform/async-queue.js';
 import type { Identity } from '../../../platform/auth/identity.js';
-import { badInput, notFound } from '../../../platform/errors.js';
+import { badInput, isUnavailable, notFound, unavailable } from '../../../platform/errors.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
 import type { Loaders } from '../../../platform/loaders.js';
 import type { Logger } from '../../../platform/logger.js';
@@ -13,7 +13,9 @@ import type { ConversationService } from './conversation-service.js';
 import { isUuid } from './loaders.js';
 import { LlmError, type LlmProvider } from './llm/provider.js';
 import { buildPrompt } from './prompt.js';
+import type { ReplyProgress } from './reply-progress.js';
 import type { ReplyChunkEvent, ReplyStreams } from './reply-streams.js';
+import { staleSince } from './reply-sweeper.js';
 import { validateMessage } from './validation.js';
 
 export interface ChatSettings {
@@ -23,6 +25,13 @@ export interface ChatSettings {
   /** How long cancelReply waits for the generating replica before it settles the reply itself. */
   cancelWaitMs: number;
 }
+
+type Outcome = {
+  status: MessageStatus;
+  finishReason: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+};
 
 const HISTORY_LIMIT = 50;
 const MAX_FROM_INDEX = 1_000_000;
@@ -42,6 +51,7 @@ export class ChatService {
       orm: Orm;
       llm: LlmProvider;
       streams: ReplyStreams;
+      progress: ReplyProgress;
       outbox: OutboxRelay;
       conversations: ConversationService;
       statuses: AccountStatuses;
@@ -58,6 +68,8 @@ export class ChatService {
     if (conversation.companion.deletedAt)
       throw badInput('This companion was deleted', 'conversationId', 'COMPANION_DELETED');
     const userId = viewer!.userId;
+    // Refuse before storing anything: a reply that cannot stream would only fail at once.
+    if (!(await this.deps.streams.available())) throw unavailable('Replies cannot stream right now; try again shortly');
     const { message, reply } = await em.transactional(async (tx) => {
       const now = new Date();
       const message = tx.create(Message, {
@@ -67,7 +79,13 @@ export class ChatService {
         status: 'COMPLETE',
         completedAt: now,
       });
-      const reply = tx.create(Message, { conversation, role: 'ASSISTANT', content: '', status: 'STREAMING' });
+      const reply = tx.create(Message, {
+        conversation,
+        role: 'ASSISTANT',
+        content: '',
+        status: 'STREAMING',
+        progressAt: now,
+      });
       // Claims the conversation: of two concurrent sends, exactly one updates a row.
       const claimed = await tx.nativeUpdate(
         Conversation,
@@ -132,7 +150,9 @@ export class ChatService {
     await this.deps.statuses.requireActive(em, viewer);
     const message = await this.ownMessage(em, loaders, viewer, messageId);
     if (message.status !== 'STREAMING') {
-      const done = (await this.deps.streams.buffered(message.id)).find((chunk) => chunk.done);
+      // The buffer only supplies the final index; while shared state is down the stored message suffices.
+      const buffered = await this.deps.streams.buffered(message.id).catch(() => []);
+      const done = buffered.find((chunk) => chunk.done);
       const final: ReplyChunkEvent = {
         messageId: message.id,
         index: done?.index ?? 0,
@@ -175,22 +195,23 @@ export class ChatService {
   }
 
   private track(work: Promise<void>) {
-    this.running.add(work);
-    void work.finally(() => this.running.delete(work));
+    const tracked = work
+      .catch((error: unknown) => {
+        // Not stored (database down): the row stays STREAMING and the sweeper settles it later.
+        this.deps.logger.error({ err: error }, 'reply outcome not stored');
+      })
+      .finally(() => this.running.delete(tracked));
+    this.running.add(tracked);
   }
 
   private async generate(conversationId: string, replyId: string, userId: string): Promise<void> {
-    const { orm, llm, streams, settings, logger } = this.deps;
+    const { orm, llm, streams, progress, settings, logger } = this.deps;
     const controller = new AbortController();
     this.generating.set(replyId, controller);
+    progress.begin(replyId);
     let index = 0;
     let content = '';
-    let outcome: {
-      status: MessageStatus;
-      finishReason: string | null;
-      promptTokens: number | null;
-      completionTokens: number | null;
-    };
+    let outcome: Outcome;
     try {
       const em = orm.em.fork();
       const conversation = await em.findOneOrFail(Conversation, { id: conversationId }, { populate: ['companion'] });
@@ -208,6 +229,7 @@ export class ChatService {
           break;
         }
         content += step.value;
+        progress.update(replyId, content);
         await streams.publish({
           messageId: replyId,
           index: index++,
@@ -218,15 +240,25 @@ export class ChatService {
       }
     } catch (error) {
       const cancelled = error instanceof LlmError && error.kind === 'cancelled';
+      // Shared state down: chunks can no longer reach anyone, so stop and keep the text so far.
+      const interrupted = isUnavailable(error);
+      if (interrupted) controller.abort();
       if (!cancelled) logger.warn({ err: error, replyId }, 'reply generation failed');
       outcome = {
         status: cancelled ? 'CANCELLED' : 'FAILED',
-        finishReason: cancelled ? 'cancelled' : error instanceof LlmError ? error.kind : 'error',
+        finishReason: cancelled
+          ? 'cancelled'
+          : interrupted
+            ? 'interrupted'
+            : error instanceof LlmError
+              ? error.kind
+              : 'error',
         promptTokens: null,
         completionTokens: cancelled ? index : null,
       };
     } finally {
       this.generating.delete(replyId);
+      progress.end(replyId);
     }
     await this.finish(replyId, conversationId, userId, content, outcome, index);
   }
@@ -237,29 +269,22 @@ export class ChatService {
     conversationId: string,
     userId: string,
     content: string,
-    outcome: {
-      status: MessageStatus;
-      finishReason: string | null;
-      promptTokens: number | null;
-      completionTokens: number | null;
-    },
+    outcome: Outcome,
     index: number,
-  ): Promise<void> {
+    guard?: FilterQuery<Message>,
+  ): Promise<boolean> {
+    const streaming: FilterQuery<Message> = { id: replyId, status: 'STREAMING' };
     const em = this.deps.orm.em.fork();
     let companionId = '';
     const stored = await em.transactional(async (tx) => {
-      const updated = await tx.nativeUpdate(
-        Message,
-        { id: replyId, status: 'STREAMING' },
-        {
-          content,
-          status: outcome.status,
-          finishReason: outcome.finishReason,
-          promptTokens: outcome.promptTokens,
-          completionTokens: outcome.completionTokens,
-          completedAt: new Date(),
-        },
-      );
+      const updated = await tx.nativeUpdate(Message, guard ? { $and: [streaming, guard] } : streaming, {
+        content,
+        status: outcome.status,
+        finishReason: outcome.finishReason,
+        promptTokens: outcome.promptTokens,
+        completionTokens: outcome.completionTokens,
+        completedAt: new Date(),
+      });
       if (updated === 0) return false; // settled already (orphan cleanup)
       await tx.nativeUpdate(
         Conversation,
@@ -292,25 +317,62 @@ export class ChatService {
     });
     this.deps.outbox.kick();
     if (stored) await this.publishDone(replyId, index, outcome.finishReason);
+    return stored;
   }
 
+  /** The final chunk; if shared state is down its subscribers were already told the stream broke. */
   private async publishDone(replyId: string, index: number, finishReason: string | null) {
     const done: ReplyChunkEvent = { messageId: replyId, index, delta: '', done: true, finishReason };
-    await this.deps.streams.publish(done);
+    await this.deps.streams.publish(done).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, replyId }, 'final chunk not published; the stored reply is final');
+    });
   }
 
-  /** A reply whose generating replica died: keep what the buffer holds and mark it CANCELLED. */
+  /** A reply whose generating replica died: keep the text so far and mark it CANCELLED. */
   private async settleOrphan(replyId: string): Promise<void> {
-    const chunks = (await this.deps.streams.buffered(replyId)).filter((chunk) => !chunk.done);
     const em = this.deps.orm.em.fork();
     const reply = await em.findOneOrFail(Message, { id: replyId }, { populate: ['conversation'] });
+    const { text, chunks } = await this.textSoFar(reply);
     await this.finish(
       replyId,
       reply.conversation.id,
       reply.conversation.userId,
-      chunks.map((chunk) => chunk.delta).join(''),
-      { status: 'CANCELLED', finishReason: 'cancelled', promptTokens: null, completionTokens: chunks.length },
-      chunks.length,
+      text,
+      { status: 'CANCELLED', finishReason: 'cancelled', promptTokens: null, completionTokens: chunks },
+      chunks,
     );
+  }
+
+  /**
+   * The sweeper's settle: a reply with no progress since `cutoff` is stored FAILED
+   * (`interrupted`) with its text so far, its conversation freed and its subscribers given a
+   * final chunk. The update repeats the staleness condition, so one replica wins.
+   */
+  async settleStale(reply: Message, cutoff: Date): Promise<boolean> {
+    if (this.generating.has(reply.id)) return false; // ours and alive: only its writes were late
+    const { text, chunks } = await this.textSoFar(reply);
+    return this.finish(
+      reply.id,
+      reply.conversation.id,
+      reply.conversation.userId,
+      text,
+      { status: 'FAILED', finishReason: 'interrupted', promptTokens: null, completionTokens: null },
+      chunks,
+      staleSince(cutoff),
+    );
+  }
+
+  /**
+   * The longer of the stored text (flushed as it streamed) and the replay buffer (every chunk
+   * published, while its TTL lasts and shared state is reachable).
+   */
+  private async textSoFar(reply: Message): Promise<{ text: string; chunks: number }> {
+    const chunks = await this.deps.streams.buffered(reply.id).then(
+      (all) => all.filter((chunk) => !chunk.done),
+      () => [],
+    );
+    const complete = chunks.every((chunk, i) => chunk.index === i);
+    const buffered = complete ? chunks.map((chunk) => chunk.delta).join('') : '';
+    return { text: buffered.length >= reply.content.length ? buffered : reply.content, chunks: chunks.length };
   }
 }

@@ -4,13 +4,17 @@ import { ChatService } from './chat-service.js';
 import { CompanionService } from './companion-service.js';
 import { ConversationService } from './conversation-service.js';
 import { createLlmProvider } from './llm/index.js';
+import { ReplyProgress } from './reply-progress.js';
 import { ReplyStreams } from './reply-streams.js';
+import { ReplySweeper } from './reply-sweeper.js';
 
 export interface CompanionsServices {
   companions: CompanionService;
   conversations: ConversationService;
   chat: ChatService;
   statuses: AccountStatuses;
+  progress: ReplyProgress;
+  sweeper: ReplySweeper;
 }
 
 export type CompanionsContext = SubgraphContext<CompanionsServices>;
@@ -18,10 +22,19 @@ export type CompanionsContext = SubgraphContext<CompanionsServices>;
 export function createCompanionsServices({ config, state, outbox, orm, logger }: ServiceDeps): CompanionsServices {
   const statuses = new AccountStatuses();
   const conversations = new ConversationService(outbox, statuses);
+  const staleAfterMs = config.replyStaleAfterMs;
+  // Several writes (and sweeps) fit in the stale window, so a live reply is never mistaken for a dead one.
+  const progress = new ReplyProgress({
+    orm,
+    logger,
+    intervalMs: Math.min(1_000, staleAfterMs / 4),
+    heartbeatMs: staleAfterMs / 4,
+  });
   const chat = new ChatService({
     orm,
     llm: createLlmProvider(config, logger),
     streams: new ReplyStreams(state, config.REPLY_BUFFER_TTL_SECONDS),
+    progress,
     outbox,
     conversations,
     statuses,
@@ -33,5 +46,12 @@ export function createCompanionsServices({ config, state, outbox, orm, logger }:
       cancelWaitMs: 3_000,
     },
   });
-  return { companions: new CompanionService(outbox), conversations, chat, statuses };
+  const sweeper = new ReplySweeper({
+    orm,
+    logger,
+    staleAfterMs,
+    intervalMs: staleAfterMs / 2,
+    settle: (reply, cutoff) => chat.settleStale(reply, cutoff),
+  });
+  return { companions: new CompanionService(outbox), conversations, chat, statuses, progress, sweeper };
 }

@@ -1,4 +1,5 @@
 import { AsyncQueue } from '../../../platform/async-queue.js';
+import { unavailable } from '../../../platform/errors.js';
 import type { SharedState } from '../../../platform/state/shared-state.js';
 
 /** One step of a streamed reply, as it travels between replicas. */
@@ -33,26 +34,43 @@ export class ReplyStreams {
     await this.state.pubsub.publish(channel(chunk.messageId), json);
   }
 
-  /** Buffered chunks from `fromIndex`, then live ones, each index once and in order, until done. */
+  /**
+   * Buffered chunks from `fromIndex`, then live ones, each index once and in order, until done.
+   * If the shared state drops, the queue fails with SERVICE_UNAVAILABLE (live chunks may have
+   * been missed): the client resubscribes with `fromIndex` once it is back.
+   */
   async follow(messageId: string, fromIndex: number): Promise<AsyncQueue<ReplyChunkEvent>> {
     let next = fromIndex;
     let replaying = true;
     const held: ReplyChunkEvent[] = [];
     const subscription: { close?: () => Promise<void> } = {};
-    const queue = new AsyncQueue<ReplyChunkEvent>(() => void subscription.close?.());
+    // Leaving during an outage must not leave a rejected promise behind.
+    const queue = new AsyncQueue<ReplyChunkEvent>(() => void subscription.close?.().catch(() => undefined));
     const deliver = (chunk: ReplyChunkEvent) => {
-      if (chunk.index < next) return; // already delivered (replayed and also live)
+      // A done chunk always ends the stream: a reply settled after its replica died may carry a lower index.
+      if (chunk.index < next && !chunk.done) return; // already delivered (replayed and also live)
       next = chunk.index + 1;
       queue.push(chunk);
       if (chunk.done) queue.end();
     };
     // Subscribe before reading the buffer, so nothing published in between is lost.
-    subscription.close = await this.state.pubsub.subscribe(channel(messageId), (json) => {
-      const chunk = JSON.parse(json) as ReplyChunkEvent;
-      if (replaying) held.push(chunk);
-      else deliver(chunk);
-    });
-    for (const json of await this.state.kv.range(bufferKey(messageId), fromIndex)) deliver(JSON.parse(json));
+    subscription.close = await this.state.pubsub.subscribe(
+      channel(messageId),
+      (json) => {
+        const chunk = JSON.parse(json) as ReplyChunkEvent;
+        if (replaying) held.push(chunk);
+        else deliver(chunk);
+      },
+      () => queue.end(unavailable('The reply stream was interrupted; resubscribe with fromIndex')),
+    );
+    let buffered: string[];
+    try {
+      buffered = await this.state.kv.range(bufferKey(messageId), fromIndex);
+    } catch (error) {
+      queue.end();
+      throw error;
+    }
+    for (const json of buffered) deliver(JSON.parse(json));
     replaying = false;
     for (const chunk of held.sort((a, b) => a.index - b.index)) deliver(chunk);
     return queue;
@@ -61,6 +79,11 @@ export class ReplyStreams {
   /** Whether the buffer still holds this reply (a finished reply's buffer ends with its done chunk). */
   async buffered(messageId: string): Promise<ReplyChunkEvent[]> {
     return (await this.state.kv.range(bufferKey(messageId), 0)).map((json) => JSON.parse(json) as ReplyChunkEvent);
+  }
+
+  /** Whether chunks can travel now (false at once while Redis is down). */
+  available(): Promise<boolean> {
+    return this.state.ping();
   }
 
   requestCancel(messageId: string): Promise<void> {
