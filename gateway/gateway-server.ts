@@ -20,6 +20,7 @@ import { authenticate } from './authenticate.js';
 import { clientAddress } from './client-address.js';
 import type { GatewayContext } from './gateway-context.js';
 import { aliasLimit, authRateLimitPlugin, costLimitPlugin, depthRule } from './limits.js';
+import { requestHygienePlugin, skipOnFragmentCycles } from './request-hygiene.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { SubscriptionPlanner } from './subscription-planner.js';
@@ -66,7 +67,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
   const authLimiter = state.rateLimiter('auth', config.RATE_LIMIT_AUTH_PER_SECOND);
   const metrics = createMetrics('gateway');
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
-  const validationRules = [depthRule(config.MAX_QUERY_DEPTH), aliasLimit(config.MAX_ALIASES)];
+  const validationRules = skipOnFragmentCycles([depthRule(config.MAX_QUERY_DEPTH), aliasLimit(config.MAX_ALIASES)]);
   const subscriptions = new FederatedSubscriptions({
     logger,
     secret: config.gatewaySecret,
@@ -85,10 +86,12 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     gateway,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: config.production,
     // Shutdown is ours (stopOnSignal): Apollo re-raising the signal would cut the drain short.
     stopOnTerminationSignals: false,
     validationRules,
     plugins: [
+      requestHygienePlugin({ hideSchemaDetails: config.production }),
       metricsPlugin(metrics),
       errorsAndLogsPlugin(logger),
       authRateLimitPlugin(authLimiter),

@@ -193,4 +193,120 @@ describe.each(profiles())('companions ($name profile)', (profile) => {
       user: { id: alice.id },
     });
   });
+
+  describe("a companion its owner makes PRIVATE, seen through another user's conversation", () => {
+    const PERSONA = { description: 'A retired lighthouse keeper.', personality: ['patient', 'dry humour'] };
+    const VIEW =
+      'query($id: ID!) { conversation(id: $id) { id title companion { id name description personality visibility available } } }';
+    const setVisibility = (id: string, visibility: 'PUBLIC' | 'PRIVATE') =>
+      gql(url, UPDATE, { id, input: { name: 'Keeper', ...PERSONA, visibility } }, bearer(alice.accessToken));
+    const view = async (token: string, conversation: string) =>
+      (
+        await gql<{ conversation: { companion: Record<string, unknown> } }>(
+          url,
+          VIEW,
+          { id: conversation },
+          bearer(token),
+        )
+      ).body.data!.conversation.companion;
+    const sendAs = (token: string, conversation: string) =>
+      gql(
+        url,
+        'mutation($c: ID!) { sendMessage(conversationId: $c, content: "still there?") { reply { id status } } }',
+        { c: conversation },
+        bearer(token),
+      );
+
+    let companion: string;
+    let conversation: string;
+    beforeAll(async () => {
+      companion = await createCompanion(url, alice.accessToken, { name: 'Keeper', ...PERSONA, visibility: 'PUBLIC' });
+      conversation = await startConversation(url, bob.accessToken, companion);
+      expect(await view(bob.accessToken, conversation)).toMatchObject({ ...PERSONA, available: true });
+      expect((await setVisibility(companion, 'PRIVATE')).body.data).toBeTruthy();
+    });
+
+    test('is shown without its persona and marked unavailable', async () => {
+      expect(await view(bob.accessToken, conversation)).toEqual({
+        id: companion,
+        name: 'Keeper',
+        description: '',
+        personality: [],
+        visibility: 'PRIVATE',
+        available: false,
+      });
+      // Every way to it: directly, and through the conversations list.
+      const direct = await gql(
+        url,
+        'query($id: ID!) { companion(id: $id) { id } }',
+        { id: companion },
+        bearer(bob.accessToken),
+      );
+      expect(direct.body.data).toEqual({ companion: null });
+      const listed = await gql<{
+        me: { conversations: { edges: { node: { companion: Record<string, unknown> } }[] } };
+      }>(
+        url,
+        '{ me { conversations { edges { node { companion { id description personality available } } } } } }',
+        {},
+        bearer(bob.accessToken),
+      );
+      expect(listed.body.data!.me.conversations.edges.map((edge) => edge.node.companion)).toContainEqual({
+        id: companion,
+        description: '',
+        personality: [],
+        available: false,
+      });
+      expect(JSON.stringify(listed.body)).not.toContain('lighthouse');
+      // The owner still sees everything.
+      const own = await gql<{ companion: Record<string, unknown> }>(
+        url,
+        'query($id: ID!) { companion(id: $id) { description personality available } }',
+        { id: companion },
+        bearer(alice.accessToken),
+      );
+      expect(own.body.data!.companion).toEqual({ ...PERSONA, available: true });
+    });
+
+    test('new messages are refused with FORBIDDEN COMPANION_UNAVAILABLE; nothing is stored', async () => {
+      const refused = await sendAs(bob.accessToken, conversation);
+      expect(refused.body.errors![0]!.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'COMPANION_UNAVAILABLE' });
+      expect(refused.body.data).toBeNull();
+      const messages = await gql<{ conversation: { messages: { edges: unknown[] } } }>(
+        url,
+        'query($id: ID!) { conversation(id: $id) { messages { edges { cursor } } } }',
+        { id: conversation },
+        bearer(bob.accessToken),
+      );
+      expect(messages.body.data!.conversation.messages.edges).toEqual([]);
+      // A new conversation with it is NOT_FOUND, like any companion Bob may not see.
+      const start = await gql(
+        url,
+        'mutation($id: ID!) { startConversation(companionId: $id) { id } }',
+        { id: companion },
+        bearer(bob.accessToken),
+      );
+      expect(errorCode(start)).toBe('NOT_FOUND');
+    });
+
+    test('made PUBLIC again, it is available and chattable again', async () => {
+      expect((await setVisibility(companion, 'PUBLIC')).body.data).toBeTruthy();
+      expect(await view(bob.accessToken, conversation)).toMatchObject({ ...PERSONA, available: true });
+      const sent = await sendAs(bob.accessToken, conversation);
+      expect(sent.body.errors).toBeUndefined();
+      expect(sent.body.data).toMatchObject({ sendMessage: { reply: { status: 'STREAMING' } } });
+      await setVisibility(companion, 'PRIVATE');
+    });
+
+    test('a deleted companion is unavailable too, and sendMessage says COMPANION_DELETED', async () => {
+      const gone = await createCompanion(url, alice.accessToken, { name: 'Gone', ...PERSONA, visibility: 'PUBLIC' });
+      const chat = await startConversation(url, bob.accessToken, gone);
+      await gql(url, 'mutation($id: ID!) { deleteCompanion(id: $id) }', { id: gone }, bearer(alice.accessToken));
+      expect(await view(bob.accessToken, chat)).toMatchObject({ description: '', personality: [], available: false });
+      expect((await sendAs(bob.accessToken, chat)).body.errors![0]!.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        reason: 'COMPANION_DELETED',
+      });
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Page } from '../../../platform/pagination.js';
 import type { Companion } from '../entities/companion.js';
-import { canSee } from '../services/companion-service.js';
+import { canSee, isAvailable, showsPersona } from '../services/companion-service.js';
 import type { CompanionsContext } from '../services/index.js';
 import { companionLoader } from '../services/loaders.js';
 import { CompanionConnection, CompanionInput, CompanionNode, UserRef } from './types.js';
@@ -26,6 +26,26 @@ export class CompanionResolver {
   @FieldResolver(() => UserRef)
   owner(@Root() companion: Companion): UserRef {
     return { id: companion.ownerId };
+  }
+
+  @FieldResolver(() => String)
+  description(@Root() companion: Companion, @Ctx() ctx: CompanionsContext): string {
+    return showsPersona(companion, ctx.identity) ? companion.description : '';
+  }
+
+  @FieldResolver(() => [String])
+  personality(@Root() companion: Companion, @Ctx() ctx: CompanionsContext): string[] {
+    return showsPersona(companion, ctx.identity) ? companion.personality : [];
+  }
+
+  @FieldResolver(() => Boolean, {
+    description:
+      'Whether the viewer may chat with it. False once it is deleted, or once its owner made it PRIVATE ' +
+      "(seen through the viewer's earlier conversation): sendMessage is then refused, and for anyone but " +
+      'the owner description and personality are withheld (empty).',
+  })
+  available(@Root() companion: Companion, @Ctx() ctx: CompanionsContext): boolean {
+    return isAvailable(companion, ctx.identity);
   }
 
   @Authorized()

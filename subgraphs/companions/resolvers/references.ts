@@ -1,19 +1,23 @@
 import type { CompanionsContext } from '../services/index.js';
-import { companionLoader, conversationLoader, messageLoader } from '../services/loaders.js';
 
-/** Entities referenced from other subgraphs, each batched: N references cost one SQL statement. */
+/**
+ * Entities referenced from other subgraphs, each batched: N references cost a bounded number
+ * of SQL statements. The gateway's secret proves who is calling, not whose data it may read:
+ * each reference is checked against the forwarded identity like the matching query field,
+ * and resolves to null (no data) when the viewer may not see it.
+ */
 export const companionsReferenceResolvers = {
   Companion: {
     __resolveReference: (ref: { id: string }, ctx: CompanionsContext) =>
-      companionLoader(ctx.loaders, ctx.em).load(ref.id),
+      ctx.services.companions.reference(ctx.em, ctx.loaders, ctx.identity, ref.id),
   },
   Conversation: {
     __resolveReference: (ref: { id: string }, ctx: CompanionsContext) =>
-      conversationLoader(ctx.loaders, ctx.em).load(ref.id),
+      ctx.services.conversations.reference(ctx.em, ctx.loaders, ctx.identity, ref.id),
   },
   Message: {
     __resolveReference: (ref: { id: string }, ctx: CompanionsContext) =>
-      messageLoader(ctx.loaders, ctx.em).load(ref.id),
+      ctx.services.conversations.messageReference(ctx.em, ctx.loaders, ctx.identity, ref.id),
   },
   User: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

@@ -27,10 +27,10 @@ export class CompanionNode {
   @Field(() => String)
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'Empty for anyone but the owner once the companion is unavailable.' })
   description!: string;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Empty for anyone but the owner once the companion is unavailable.' })
   personality!: string[];
 
   @Field(() => VisibilityEnum)

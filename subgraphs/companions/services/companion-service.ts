@@ -2,14 +2,30 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { Identity } from '../../../platform/auth/identity.js';
 import { notFound, unauthenticated } from '../../../platform/errors.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
+import type { Loaders } from '../../../platform/loaders.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../../../platform/pagination.js';
 import { Companion } from '../entities/companion.js';
+import { companionLoader } from './loaders.js';
 import { validateCompanion, type CompanionFields } from './validation.js';
 
 /** A companion the viewer may see: their own, or anyone's PUBLIC one; never a deleted one. */
 export function canSee(companion: Companion | null, viewer: Identity | null): companion is Companion {
   if (!companion || companion.deletedAt) return false;
   return companion.visibility === 'PUBLIC' || companion.ownerId === viewer?.userId;
+}
+
+/**
+ * Whether the viewer may still chat with a companion they reach through one of their
+ * conversations: not once it is deleted, nor once its owner made it PRIVATE.
+ */
+export const isAvailable = canSee;
+
+/**
+ * The persona (description, personality) is the owner's work: shown to the owner always, to
+ * others only while the companion is theirs to see. A conversation keeps showing the name.
+ */
+export function showsPersona(companion: Companion, viewer: Identity | null): boolean {
+  return companion.ownerId === viewer?.userId || canSee(companion, viewer);
 }
 
 /** Companions: only the owner edits or deletes; PUBLIC ones are listed for everyone. */
@@ -56,6 +72,12 @@ export class CompanionService {
       });
     });
     this.outbox.kick();
+  }
+
+  /** A companion referenced from another subgraph: like `companion(id)`, null unless the viewer may see it. */
+  async reference(em: EntityManager, loaders: Loaders, viewer: Identity | null, id: string): Promise<Companion | null> {
+    const companion = await companionLoader(loaders, em).load(id);
+    return canSee(companion, viewer) ? companion : null;
   }
 
   /** The catalogue: every PUBLIC companion plus the viewer's own, newest first. */
