@@ -50,11 +50,15 @@ export class Metrics {
     return new Metrics(series);
   }
 
-  /** Sum of every series of `name` (NaN when the process exposes no such metric). */
-  value(name: string): number {
+  /**
+   * Sum of every series of `name` whose labels include `label` (e.g. `kind="major"`); NaN when
+   * the process exposes no such series.
+   */
+  value(name: string, label?: string): number {
     let total = NaN;
     for (const [key, value] of this.series) {
-      if (key === name || key.startsWith(`${name}{`)) total = (Number.isNaN(total) ? 0 : total) + value;
+      if (!(key === name || key.startsWith(`${name}{`)) || (label && !key.includes(label))) continue;
+      total = (Number.isNaN(total) ? 0 : total) + value;
     }
     return total;
   }
@@ -64,6 +68,10 @@ async function httpGet(url: string, timeoutMs = 5_000): Promise<{ status: number
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: response.status, body: await response.text() };
 }
+
+// Colours some loggers add even when not on a terminal.
+const ANSI = /\x1b\[[0-9;]*m/g;
+const plain = (line: string) => line.replace(ANSI, '');
 
 /** One server process: its URL, its log (counted, the first lines kept), metrics and stop. */
 export class ServerProcess {
@@ -87,7 +95,7 @@ export class ServerProcess {
       for (const line of lines) {
         if (!line.trim()) continue;
         this.lines++;
-        if (this.firstLines.length < 2) this.firstLines.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+        if (this.firstLines.length < 2) this.firstLines.push(plain(line).slice(0, 300));
       }
     };
     child.stdout!.on('data', take);
@@ -250,19 +258,19 @@ export async function startHive(
 ): Promise<ServerProcess> {
   const [port] = await freePorts(1);
   return ServerProcess.start({
-      name: 'Hive Gateway',
-      args: [HIVE_BIN, 'supergraph', join(ROOT, 'schema/supergraph.graphql'), '--port', String(port), '--fork', '1'],
-      cwd: HIVE_DIR,
-      env: {
-        PATH: env.PATH,
-        HOME: env.HOME,
-        NODE_ENV: 'production',
-        HIVE_BENCH_HOST: '127.0.0.1',
-        HIVE_BENCH_USERS_URL: subgraphs.users,
-        HIVE_BENCH_COMPANIONS_URL: subgraphs.companions,
-        HIVE_BENCH_GATEWAY_SECRET: gatewaySecret,
-      },
-      url: `http://127.0.0.1:${port}/graphql`,
-      readyPath: '/readiness',
-    });
+    name: 'Hive Gateway',
+    args: [HIVE_BIN, 'supergraph', join(ROOT, 'schema/supergraph.graphql'), '--port', String(port), '--fork', '1'],
+    cwd: HIVE_DIR,
+    env: {
+      PATH: env.PATH,
+      HOME: env.HOME,
+      NODE_ENV: 'production',
+      HIVE_BENCH_HOST: '127.0.0.1',
+      HIVE_BENCH_USERS_URL: subgraphs.users,
+      HIVE_BENCH_COMPANIONS_URL: subgraphs.companions,
+      HIVE_BENCH_GATEWAY_SECRET: gatewaySecret,
+    },
+    url: `http://127.0.0.1:${port}/graphql`,
+    readyPath: '/readiness',
+  });
 }
