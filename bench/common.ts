@@ -2,8 +2,12 @@
  * Small pieces every benchmark shares: printing, verdicts, medians, accounts and clean-up of
  * what a run created (its PostgreSQL databases).
  */
+import { formatNumber } from './harness.js';
 
 export const out = (line = '') => process.stdout.write(`${line}\n`);
+
+/** A difference with its sign: +1.20, -3.4. */
+export const signed = (value: number) => `${value >= 0 ? '+' : ''}${formatNumber(value)}`;
 
 /** One target line: verdict first, then the target, then the figure it was judged on. */
 export function verdict(met: boolean, target: string, figure: string): string {

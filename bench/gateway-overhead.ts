@@ -25,7 +25,17 @@ import {
   type Poster,
   type RoundsResult,
 } from './harness.js';
-import { accountOf, dropDatabases, mapLimit, out, runIdOf, serverEnv, verdict, type Account } from './common.js';
+import {
+  accountOf,
+  dropDatabases,
+  mapLimit,
+  out,
+  runIdOf,
+  serverEnv,
+  signed,
+  verdict,
+  type Account,
+} from './common.js';
 import { ensureHive, startGateway, startHive, startSubgraphs, type ServerProcess } from './servers.js';
 
 const ME_P50_TARGET_MS = 1;
@@ -226,7 +236,7 @@ async function measure(settings: BenchSettings, runId: string, dataDir: string):
       verdict(
         meDelta <= ME_P50_TARGET_MS,
         `\`me\` through the gateway adds ≤ ${ME_P50_TARGET_MS} ms at p50 (concurrency 1)`,
-        `+${formatNumber(meDelta)} ms (direct ${formatNumber(meDirect!.p50Ms)} ms, gateway ${formatNumber(meGateway!.p50Ms)} ms)`,
+        `${signed(meDelta)} ms (direct ${formatNumber(meDirect!.p50Ms)} ms, gateway ${formatNumber(meGateway!.p50Ms)} ms)`,
       ),
     );
     const [listDirect, listGateway, listHive] = list;

@@ -9,11 +9,14 @@
  * up end to end (client → gateway → companions subgraph) and nothing is ever delivered.
  *
  * Everything is read from the gateway's own /metrics: `gateway_subscriptions_open` and
- * prom-client's `nodejs_heap_size_used_bytes`. The product offers no way to force a GC, so heap
- * is measured after letting it settle: the bench samples /metrics every 250 ms until the gateway's
- * own `nodejs_gc_duration_seconds_count{kind="major"}` shows a full collection, then takes the
- * least heap sample after it (at most BENCH_SETTLE_MS, 60 s). Each scrape allocates a few hundred
- * KB, so the sampling itself brings the next collection (observed: within ~20 s). Baseline after
+ * prom-client's `nodejs_heap_size_used_bytes`. The product offers no way to force a GC, so the
+ * heap is read once it has settled: /metrics sampled every 100 ms until the gateway's own
+ * `nodejs_gc_duration_seconds_count{kind="major"}` shows a full collection, then the least heap
+ * sample after it (at most BENCH_SETTLE_MS, 60 s; it says when none came). Each scrape allocates a
+ * few hundred KB, so sampling brings a collection within seconds, but left alone V8 only
+ * scavenges the young generation: the closed subscriptions' promoted objects would stay counted
+ * for minutes. So the gateway runs with Node's `--gc-global` (every collection a full one; the
+ * product's code and configuration unchanged), which BENCH_GC_GLOBAL=0 turns off. Baseline after
  * a warm-up (subscriptions opened and closed once), then with all open, then after all closed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -61,39 +64,35 @@ interface Listener {
   messageId: string;
 }
 
+/** Full collections to wait for: the later ones also drop what V8 ages out (unused bytecode). */
+const FULL_GCS = 3;
+
 /**
- * The gateway's heap once it has settled (see the header): samples every 250 ms until a full
- * collection (`nodejs_gc_duration_seconds_count{kind="major"}` grew) has happened and been
- * followed by a few more samples, or until `settleMs`; the least sample since the last full
- * collection (or of all, when none came: then it says so).
+ * The gateway's heap once it has settled (see the header): samples every 100 ms until FULL_GCS
+ * full collections (`nodejs_gc_duration_seconds_count{kind="major"}`) have happened, or until
+ * `settleMs`; the least sample after the first of them (of all samples when none came: it says so).
  */
 async function settledHeap(gateway: ServerProcess, settleMs: number) {
   const majors = (m: Metrics) => m.value('nodejs_gc_duration_seconds_count', 'kind="major"');
-  const start = await gateway.metrics();
-  let lastMajors = majors(start);
+  const first = majors(await gateway.metrics());
   let samples: { heap: number; rss: number }[] = [];
-  let collected = false;
-  let sinceMajor = 0;
+  let seen = 0;
   const end = performance.now() + settleMs;
-  while (performance.now() < end && !(collected && sinceMajor >= 4)) {
-    await sleep(250);
+  while (performance.now() < end && seen < FULL_GCS) {
+    await sleep(100);
     const metrics = await gateway.metrics();
-    if (majors(metrics) > lastMajors) {
-      lastMajors = majors(metrics);
-      collected = true;
-      samples = []; // only what the full collection left counts
-      sinceMajor = 0;
-    }
+    const now = majors(metrics) - first;
+    if (now > 0 && seen === 0) samples = []; // only what a full collection left counts
+    seen = now;
     samples.push({
       heap: metrics.value('nodejs_heap_size_used_bytes'),
       rss: metrics.value('process_resident_memory_bytes'),
     });
-    sinceMajor++;
   }
   return {
     heap: Math.min(...samples.map((s) => s.heap)),
     rss: Math.min(...samples.map((s) => s.rss)),
-    collected,
+    collected: seen > 0,
   };
 }
 
@@ -153,6 +152,7 @@ async function measure(settings: BenchSettings, runId: string, dataDir: string):
   const perSocket = Math.floor(envNumber(env, 'BENCH_SUBS_PER_SOCKET', DEFAULT_PER_CONNECTION, 1));
   const perUser = Math.max(perSocket, Math.floor(envNumber(env, 'BENCH_SUBS_PER_USER', DEFAULT_PER_USER, 1)));
   const settleMs = envNumber(env, 'BENCH_SETTLE_MS', 60_000, 0);
+  const gcGlobal = env.BENCH_GC_GLOBAL !== '0';
   const users = Math.ceil(count / perUser) + 1; // the last one for the warm-up
   const base = {
     ...serverEnv(env, runId, dataDir),
@@ -161,7 +161,8 @@ async function measure(settings: BenchSettings, runId: string, dataDir: string):
   };
   const config = loadConfig(base);
   out(
-    `load: ${count} subscriptions, ${perSocket} per socket, ${perUser} per user (${users - 1} users); heap settled over ${settleMs} ms`,
+    `load: ${count} subscriptions, ${perSocket} per socket, ${perUser} per user (${users - 1} users); ` +
+      `heap read after a full GC (gateway ${gcGlobal ? 'with' : 'without'} --gc-global; waiting at most ${settleMs} ms)`,
   );
   const subgraphs = await startSubgraphs(base);
   let gateway: ServerProcess | undefined;
@@ -174,6 +175,7 @@ async function measure(settings: BenchSettings, runId: string, dataDir: string):
         MAX_SUBSCRIPTIONS_PER_USER: String(Math.max(DEFAULT_PER_USER, perUser)),
       },
       subgraphs.urls,
+      gcGlobal ? ['--gc-global'] : [],
     );
     http = httpPoster(gateway.url, 8);
     const post = http.post;
@@ -273,7 +275,8 @@ async function measure(settings: BenchSettings, runId: string, dataDir: string):
         leftOpen === 0 && nearBaseline,
         'none left after close: gateway_subscriptions_open back to 0, heap back near baseline (within 10% of the growth or 1 MB)',
         `${leftOpen} open; heap ${retained >= 0 ? '+' : ''}${formatNumber(retained / 2 ** 20)} MB against the baseline ` +
-          `(${formatNumber(retained / count)} bytes per subscription)`,
+          `(${formatNumber(retained / count)} bytes per subscription)` +
+          (before.collected && after.collected ? '' : ' (not settled: no full GC seen, garbage included)'),
       ),
     );
     const uncollected = [before, during, after].filter((m) => !m.collected).length;

@@ -201,15 +201,19 @@ export async function startSubgraphs(env: NodeJS.ProcessEnv): Promise<Subgraphs>
   };
 }
 
-/** The gateway alone in its process (`node dist/gateway/main.js`), pointed at the subgraphs. */
+/**
+ * The gateway alone in its process (`node dist/gateway/main.js`), pointed at the subgraphs;
+ * `nodeFlags` go to Node itself (the product's code and configuration stay as they are).
+ */
 export async function startGateway(
   env: NodeJS.ProcessEnv,
   subgraphs: { users: string; companions: string },
+  nodeFlags: string[] = [],
 ): Promise<ServerProcess> {
   const [port] = await freePorts(1);
   return ServerProcess.start({
     name: 'gateway',
-    args: [join(ROOT, 'dist/gateway/main.js')],
+    args: [...nodeFlags, join(ROOT, 'dist/gateway/main.js')],
     env: {
       ...env,
       HOST: '127.0.0.1',

@@ -48,6 +48,7 @@ import {
   percentile,
   runIdOf,
   serverEnv,
+  signed,
   verdict,
   type Account,
 } from './common.js';
@@ -523,14 +524,14 @@ function report(combined: PhaseFigures[], load: { rate: number; rounds: number; 
       verdict(
         tokenDelta <= TOKEN_P99_TARGET_MS,
         `${f.path}: p99 per-token latency added ≤ ${TOKEN_P99_TARGET_MS} ms${judged}`,
-        `+${formatNumber(tokenDelta)} ms (${formatNumber(f.tokenP99)} against direct ${formatNumber(direct.tokenP99)} ms, ${f.live} live tokens)`,
+        `${signed(tokenDelta)} ms (${formatNumber(f.tokenP99)} against direct ${formatNumber(direct.tokenP99)} ms, ${f.live} live tokens)`,
       ),
     );
     out(
       verdict(
         ttftDelta <= TTFT_TARGET_MS,
         `${f.path}: time to first token added ≤ ${TTFT_TARGET_MS} ms (p50)${judged}`,
-        `+${formatNumber(ttftDelta)} ms (${formatNumber(f.ttftP50)} against direct ${formatNumber(direct.ttftP50)} ms; p99 +${formatNumber(f.ttftP99 - direct.ttftP99)} ms)`,
+        `${signed(ttftDelta)} ms (${formatNumber(f.ttftP50)} against direct ${formatNumber(direct.ttftP50)} ms; p99 ${signed(f.ttftP99 - direct.ttftP99)} ms)`,
       ),
     );
     out(
