@@ -193,9 +193,15 @@ async function measure(settings: BenchSettings, runId: string, dataDir: string):
     out(
       `running: companions(first: 20) at concurrency ${listConcurrency} (${settings.rounds} rounds × 3 paths × ${settings.durationMs} ms)…`,
     );
+    // Server CPU: every server process together (only the path's gateway and subgraph are busy).
+    const allCpuMs = async () => {
+      const each = await Promise.all([subgraphs.companions, gateway, hive].map((server) => server.cpuMs()));
+      return each.reduce((a, b) => a + b, 0);
+    };
     const list = await runRounds({
       ...common,
       concurrency: listConcurrency,
+      serverCpuMs: allCpuMs,
       baseline: { name: 'direct', call: call('listDirect') },
       candidates: [
         { name: 'gateway', call: call('listGateway') },
@@ -218,6 +224,7 @@ async function measure(settings: BenchSettings, runId: string, dataDir: string):
         comparison: label,
         'p50 Δ ms': c.p50DeltaMs,
         'p99 Δ ms': c.p99DeltaMs,
+        'CPU Δ ms/req': c.cpuDeltaMs,
         'rps ratio': c.rpsRatio,
       });
     }
