@@ -507,7 +507,7 @@ function report(combined: PhaseFigures[], load: { rate: number; rounds: number; 
       'TTFT p50 ms': f.ttftP50,
       'TTFT p99 ms': f.ttftP99,
       'tokens/s': Math.round(f.tokensPerSecond),
-      'gateway CPU µs/token': f.gatewayCpuUsPerToken,
+      'gateway CPU µs/token': f.path === 'direct' ? undefined : f.gatewayCpuUsPerToken,
       'subgraphs CPU µs/token': f.subgraphsCpuUsPerToken,
       'gateway loop p99 ms': f.path === 'direct' ? undefined : f.gatewayLoopP99,
       'subgraphs loop p99 ms': f.subgraphsLoopP99,
