@@ -114,3 +114,43 @@ export async function dropDatabases(databaseUrl: string, prefixes: string[]): Pr
     await orm.close();
   }
 }
+
+/** Deletes this run's keys (`prefix*`) on the Redis profile: reply buffers would otherwise wait out their TTL. */
+export async function dropRedisKeys(redisUrl: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Deletes this run's topics (`prefix*`) on the Kafka profile. */
+export async function dropKafkaTopics(brokers: string, prefix: string): Promise<void> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Everything a run created on the services profile: databases, Redis keys, Kafka topics (see serverEnv). */
+export async function cleanUp(env: NodeJS.ProcessEnv, runId: string): Promise<void> {
+  const steps: Promise<void>[] = [];
+  if (env.DATABASE_URL) steps.push(dropDatabases(env.DATABASE_URL, [`nexus_bench_${runId}`]));
+  if (env.REDIS_URL) steps.push(dropRedisKeys(env.REDIS_URL, `nexus-bench:${runId}:`));
+  if (env.KAFKA_BROKERS) steps.push(dropKafkaTopics(env.KAFKA_BROKERS, `nexus-bench-${runId}.`));
+  const failed = (await Promise.allSettled(steps)).filter((r) => r.status === 'rejected');
+  for (const f of failed) out(`clean-up failed: ${((f as PromiseRejectedResult).reason as Error).message}`);
+}

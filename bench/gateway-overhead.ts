@@ -25,17 +25,7 @@ import {
   type Poster,
   type RoundsResult,
 } from './harness.js';
-import {
-  accountOf,
-  dropDatabases,
-  mapLimit,
-  out,
-  runIdOf,
-  serverEnv,
-  signed,
-  verdict,
-  type Account,
-} from './common.js';
+import { accountOf, cleanUp, mapLimit, out, runIdOf, serverEnv, signed, verdict, type Account } from './common.js';
 import { ensureHive, startGateway, startHive, startSubgraphs, type ServerProcess } from './servers.js';
 
 const ME_P50_TARGET_MS = 1;
@@ -84,7 +74,7 @@ async function run(settings: BenchSettings): Promise<void> {
     await measure(settings, runId, dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
-    if (settings.env.DATABASE_URL) await dropDatabases(settings.env.DATABASE_URL, [`nexus_bench_${runId}`]);
+    await cleanUp(settings.env, runId);
   }
 }
 

@@ -34,7 +34,7 @@ import {
   type BenchSettings,
   type Poster,
 } from './harness.js';
-import { accountOf, dropDatabases, mapLimit, out, runIdOf, serverEnv, verdict, type Account } from './common.js';
+import { accountOf, cleanUp, mapLimit, out, runIdOf, serverEnv, verdict, type Account } from './common.js';
 import { startGateway, startSubgraphs, type Metrics, type ServerProcess } from './servers.js';
 import { WsSession } from './streaming-client.js';
 
@@ -142,7 +142,7 @@ async function run(settings: BenchSettings): Promise<void> {
     await measure(settings, runId, dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
-    if (settings.env.DATABASE_URL) await dropDatabases(settings.env.DATABASE_URL, [`nexus_bench_${runId}`]);
+    await cleanUp(settings.env, runId);
   }
 }
 

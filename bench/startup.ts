@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envNumber, formatNumber, printTable, type Benchmark, type BenchSettings, type Cell } from './harness.js';
 import { freePorts, ROOT } from './servers.js';
-import { dropDatabases, median, out, runIdOf, verdict } from './common.js';
+import { dropDatabases, dropKafkaTopics, dropRedisKeys, median, out, runIdOf, verdict } from './common.js';
 
 const WARM_TARGET_MS = 5_000;
 const COLD_TARGET_MS = 15_000;
@@ -105,7 +105,12 @@ async function run(settings: BenchSettings): Promise<void> {
     }
   } finally {
     rmSync(root, { recursive: true, force: true });
-    if (settings.env.DATABASE_URL) await dropDatabases(settings.env.DATABASE_URL, prefixes);
+    const { DATABASE_URL, REDIS_URL, KAFKA_BROKERS } = settings.env;
+    await Promise.allSettled([
+      DATABASE_URL ? dropDatabases(DATABASE_URL, prefixes) : undefined,
+      REDIS_URL ? dropRedisKeys(REDIS_URL, `nexus-bench-start:${runId}:`) : undefined,
+      KAFKA_BROKERS ? dropKafkaTopics(KAFKA_BROKERS, `nexus-bench-start-${runId}-`) : undefined,
+    ]);
   }
   for (const [label, timings] of [
     ['cold (fresh DATA_DIR: migrations)', cold],

@@ -41,7 +41,7 @@ import {
 } from './harness.js';
 import {
   accountOf,
-  dropDatabases,
+  cleanUp,
   mapLimit,
   median,
   out,
@@ -368,7 +368,7 @@ async function run(settings: BenchSettings): Promise<void> {
     await measure(settings, runId, dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
-    if (settings.env.DATABASE_URL) await dropDatabases(settings.env.DATABASE_URL, [`nexus_bench_${runId}`]);
+    await cleanUp(settings.env, runId);
   }
 }
 
