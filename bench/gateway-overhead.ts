@@ -104,7 +104,8 @@ async function measure(settings: BenchSettings, runId: string, dataDir: string):
     const post = { gateway: via(gateway.url), hive: via(hive.url), users: via(subgraphs.urls.users) };
     const companionsPost = via(subgraphs.urls.companions);
 
-    // --- Set-up: a user who signs in, and 20 PUBLIC companions the list shows.
+    // --- Set-up: a user who signs in and 20 companions the list shows, the last one PRIVATE (only its
+    // owner sees it): equal answers on every path prove each one forwarded the identity.
     const data = await graphql(
       post.gateway,
       REGISTER,
@@ -116,7 +117,14 @@ async function measure(settings: BenchSettings, runId: string, dataDir: string):
       graphql(
         post.gateway,
         CREATE,
-        { input: { name: `Star ${i}`, description: 'A guide.', personality: ['calm'], visibility: 'PUBLIC' } },
+        {
+          input: {
+            name: `Star ${i}`,
+            description: 'A guide.',
+            personality: ['calm'],
+            visibility: i === COMPANIONS - 1 ? 'PRIVATE' : 'PUBLIC',
+          },
+        },
         account.bearer,
       ),
     );
