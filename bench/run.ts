@@ -5,10 +5,12 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os';
 import { gatewayOverhead } from './gateway-overhead.js';
+import { idleSubscriptions } from './idle-subscriptions.js';
+import { startup } from './startup.js';
 import { streaming } from './streaming.js';
 import { settingsFrom, type Benchmark } from './harness.js';
 
-const benchmarks: Benchmark[] = [gatewayOverhead, streaming];
+const benchmarks: Benchmark[] = [gatewayOverhead, streaming, idleSubscriptions, startup];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 

@@ -1,12 +1,19 @@
 /**
- * The benchmark's chat client: one graphql-transport-ws socket per user session with one
- * subscription at a time, written on `ws` directly rather than with graphql-ws's client.
+ * The benchmarks' graphql-transport-ws client: one socket, any number of subscriptions on it,
+ * written on `ws` directly rather than with graphql-ws's client.
  * The receive time is taken first thing in the socket's message handler, before any parsing,
  * and the client does nothing per message but one JSON.parse: with a thousand sockets in one
  * process its own cost sits inside every latency figure, on both paths alike, so it is kept small.
  */
 import WebSocket from 'ws';
-import { nowMs } from './streaming-ipc.js';
+
+/**
+ * Milliseconds on CLOCK_MONOTONIC (libuv's hrtime): receive times of different sockets compare
+ * directly, and nothing in the hot path allocates a Date.
+ */
+export function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
 
 export interface NextPayload {
   data?: Record<string, unknown> | null;
@@ -27,10 +34,9 @@ interface ServerMessage {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-const SUBSCRIPTION_ID = '1';
-
 export class WsSession {
-  private sink: SubscriptionSink | undefined;
+  private readonly sinks = new Map<string, SubscriptionSink>();
+  private nextId = 1;
 
   private constructor(private readonly socket: WebSocket) {}
 
@@ -46,7 +52,7 @@ export class WsSession {
       const fail = (reason: string) => {
         clearTimeout(timer);
         if (!acknowledged) reject(new Error(reason));
-        session.finish(reason);
+        for (const id of [...session.sinks.keys()]) session.finish(id, reason);
       };
       const timer = setTimeout(() => {
         socket.terminate();
@@ -58,13 +64,13 @@ export class WsSession {
         const message = JSON.parse(data.toString('utf8')) as ServerMessage;
         switch (message.type) {
           case 'next':
-            session.sink?.next(receivedMs, message.payload as NextPayload);
+            session.sinks.get(message.id!)?.next(receivedMs, message.payload as NextPayload);
             break;
           case 'complete':
-            session.finish();
+            session.finish(message.id!);
             break;
           case 'error':
-            session.finish(`error: ${JSON.stringify(message.payload)}`);
+            session.finish(message.id!, `error: ${JSON.stringify(message.payload)}`);
             break;
           case 'connection_ack':
             acknowledged = true;
@@ -81,21 +87,30 @@ export class WsSession {
     });
   }
 
-  subscribe(query: string, variables: Record<string, unknown>, sink: SubscriptionSink): void {
-    this.sink = sink;
-    this.socket.send(JSON.stringify({ id: SUBSCRIPTION_ID, type: 'subscribe', payload: { query, variables } }));
+  /** Starts a subscription on this socket; returns its id (for `complete`). */
+  subscribe(query: string, variables: Record<string, unknown>, sink: SubscriptionSink): string {
+    const id = String(this.nextId++);
+    this.sinks.set(id, sink);
+    this.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+    return id;
+  }
+
+  /** Ends one subscription from the client side (graphql-transport-ws `complete`). */
+  complete(id: string): void {
+    if (!this.sinks.delete(id)) return;
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ id, type: 'complete' }));
   }
 
   close(): void {
-    this.sink = undefined;
+    this.sinks.clear();
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(1000, 'done');
     }
   }
 
-  private finish(error?: string): void {
-    const sink = this.sink;
-    this.sink = undefined;
+  private finish(id: string, error?: string): void {
+    const sink = this.sinks.get(id);
+    this.sinks.delete(id);
     sink?.end(error);
   }
 }
