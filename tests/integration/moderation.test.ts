@@ -177,6 +177,17 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
       return response.body.data!.conversation.messages.edges.find((edge) => edge.node.id === messageId)?.node
         .moderation;
     };
+    // The companion's profile went through moderation too; its owner reads Companion.moderation.
+    const profileCase = await eventually(async () => {
+      const response = await gql<{ companion: { moderation: { status: string; contentType: string } | null } }>(
+        url,
+        'query($id: ID!) { companion(id: $id) { moderation { status contentType } } }',
+        { id: companion },
+        bearer(author.accessToken),
+      );
+      return response.body.data?.companion.moderation;
+    });
+    expect(profileCase).toEqual({ status: 'APPROVED', contentType: 'COMPANION' });
     const approved = await eventually(() => caseOf(sent['Tell me about Saturn']!));
     expect(approved).toMatchObject({ status: 'APPROVED', action: 'NONE', automatic: true });
     const rejected = await eventually(() => caseOf(sent['you idiot']!));
