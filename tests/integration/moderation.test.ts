@@ -636,6 +636,27 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
     );
     expect(note.body.data!.addModeratorNote.notes).toEqual([{ text: 'checked' }]);
     expect(errorCode(await gql(url, QUEUE, { after: 'bogus' }, bearer(mod1.accessToken)))).toBe('BAD_USER_INPUT');
+    const nothing = await gql(
+      url,
+      MODERATE,
+      { input: { contentType: 'IMAGE', contentId: 'img-1' } },
+      bearer(mod1.accessToken),
+    );
+    expect(nothing.body.errors![0]!.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'text',
+      reason: 'REQUIRED',
+    });
+    // Media the classifier cannot judge waits for a human.
+    const media = await moderate(mod1.accessToken, {
+      contentType: 'IMAGE',
+      contentId: 'img-2',
+      mediaUrl: 'https://cdn.example.test/img-2.png',
+      mimeType: 'image/png',
+      size: 1024,
+      sha256: 'ab'.repeat(32),
+    });
+    expect(media).toMatchObject({ status: 'PENDING', confidence: null, source: 'STAFF' });
   });
 
   test('the queue pages by (priority, age, id) without gaps or repeats', async () => {

@@ -17,7 +17,7 @@ export class DecisionResolver {
     const media = input.mediaUrl
       ? { url: input.mediaUrl, mimeType: input.mimeType ?? '', size: input.size ?? 0, sha256: input.sha256 ?? '' }
       : undefined;
-    if (input.text === null && !media) throw badInput('text or mediaUrl is required', 'text', 'REQUIRED');
+    if (!input.text?.trim() && !media) throw badInput('text or mediaUrl is required', 'text', 'REQUIRED');
     if (input.authorId && !/^[0-9a-f-]{36}$/i.test(input.authorId)) throw badInput('authorId is not an id', 'authorId');
     return (await ctx.services.intake.submit(ctx.em, {
       contentType: input.contentType,

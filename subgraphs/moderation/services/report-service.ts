@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { RequestScope } from '../../../platform/context.js';
 import { badInput } from '../../../platform/errors.js';
 import { ContentReport } from '../entities/content-report.js';
@@ -30,22 +30,42 @@ export class ReportService {
     const reason = text(input.reason, 'reason', 64, true)!;
     const details = text(input.details, 'details', 2000, false);
     await this.deps.roles.observe(scope.em, viewer);
+    let updates: Omit<QueueUpdate, 'occurredAt'>[];
+    try {
+      updates = await this.record(scope, viewer.userId, input.contentType, contentId, reason, details);
+    } catch (error) {
+      // The content's own case (or another first report) was created at the same moment: report on that one.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      updates = await this.record(scope, viewer.userId, input.contentType, contentId, reason, details);
+    }
+    for (const update of updates) await this.deps.queue.publish(update);
+    return true;
+  }
+
+  private async record(
+    scope: RequestScope,
+    reporterId: string,
+    contentType: ContentType,
+    contentId: string,
+    reason: string,
+    details: string | null,
+  ): Promise<Omit<QueueUpdate, 'occurredAt'>[]> {
     const updates: Omit<QueueUpdate, 'occurredAt'>[] = [];
-    await scope.em.transactional(async (tx) => {
-      const where = { contentType: input.contentType, contentId };
+    await scope.em.fork().transactional(async (tx) => {
+      const where = { contentType, contentId };
       let c = await tx.findOne(ModerationCase, where, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!c) {
         // Reported before (or without) its content event: a case of its own, for the humans.
         c = tx.create(ModerationCase, { ...where, status: 'PENDING', source: 'REPORT' });
-        recordHistory(tx, c.id, 'CREATED', viewer.userId, 'REPORT');
+        recordHistory(tx, c.id, 'CREATED', reporterId, 'REPORT');
         updates.push({ kind: 'QUEUED', caseId: c.id, status: c.status, actorId: null });
       }
-      if (c.authorId === viewer.userId) throw conflict('You cannot report your own content', 'SELF_REPORT');
-      const repeat = await tx.findOne(ContentReport, { caseId: c.id, reporterId: viewer.userId });
+      if (c.authorId === reporterId) throw conflict('You cannot report your own content', 'SELF_REPORT');
+      const repeat = await tx.findOne(ContentReport, { caseId: c.id, reporterId });
       if (repeat) return;
-      tx.persist(tx.create(ContentReport, { caseId: c.id, reporterId: viewer.userId, reason, details }));
+      tx.persist(tx.create(ContentReport, { caseId: c.id, reporterId, reason, details }));
       c.reportCount += 1;
-      recordHistory(tx, c.id, 'REPORTED', viewer.userId, reason);
+      recordHistory(tx, c.id, 'REPORTED', reporterId, reason);
       const escalates = c.status === 'PENDING' || c.status === 'APPROVED';
       if (escalates && c.reportCount >= this.deps.settings.escalationReports) {
         c.status = 'ESCALATED';
@@ -54,7 +74,6 @@ export class ReportService {
         updates.push({ kind: 'ESCALATED', caseId: c.id, status: c.status, actorId: null });
       }
     });
-    for (const update of updates) await this.deps.queue.publish(update);
-    return true;
+    return updates;
   }
 }
