@@ -16,6 +16,15 @@ export const ALL_TOPICS: Topic[] = Object.values(Topic);
 const role = z.enum(['USER', 'MODERATOR', 'ANALYST', 'ADMIN']);
 const status = z.enum(['ACTIVE', 'WARNED', 'SUSPENDED', 'BANNED', 'DELETED']);
 const plan = z.enum(['FREE', 'STANDARD', 'PREMIUM', 'VIP']);
+const contentType = z.enum(['MESSAGE', 'COMPANION', 'USER_PROFILE', 'IMAGE', 'AUDIO', 'VIDEO']);
+const moderationAction = z.enum([
+  'NONE',
+  'DELETE_CONTENT',
+  'WARN_USER',
+  'SUSPEND_USER',
+  'BAN_USER',
+  'REPORT_TO_AUTHORITIES',
+]);
 
 /** Event type → the topics it goes to and its payload. Topics are keyed by user id. */
 export const eventCatalog = {
@@ -63,10 +72,47 @@ export const eventCatalog = {
   'content.posted': {
     topics: [Topic.content],
     payload: z.object({
-      kind: z.enum(['USER_MESSAGE', 'COMPANION_REPLY', 'COMPANION_PROFILE']),
+      kind: z.enum(['USER_MESSAGE', 'COMPANION_REPLY', 'COMPANION_PROFILE', 'USER_PROFILE']),
       contentId: z.uuid(),
       conversationId: z.uuid().nullable(),
       text: z.string(),
+    }),
+  },
+  /**
+   * A moderation decision (automatic, human, or an upheld appeal): everything enforcement needs.
+   * Keyed by the author (the deciding moderator when the author is unknown).
+   */
+  'moderation.decided': {
+    topics: [Topic.moderationDecisions],
+    payload: z.object({
+      caseId: z.uuid(),
+      contentType,
+      contentId: z.string(),
+      authorId: z.uuid().nullable(),
+      status: z.enum(['APPROVED', 'REJECTED']),
+      action: moderationAction,
+      /** End of a SUSPEND_USER sanction; null otherwise. */
+      suspendUntil: z.iso.datetime().nullable(),
+      reason: z.string().nullable(),
+      automatic: z.boolean(),
+      /** The moderator (null when automatic). */
+      decidedBy: z.uuid().nullable(),
+      /** True when this confirms a rejection after an appeal. */
+      appeal: z.boolean(),
+    }),
+  },
+  /** An appeal overturned a rejection: undo its action (restore content, lift the sanction). */
+  'moderation.reversed': {
+    topics: [Topic.moderationDecisions],
+    payload: z.object({
+      caseId: z.uuid(),
+      contentType,
+      contentId: z.string(),
+      authorId: z.uuid().nullable(),
+      reversedAction: moderationAction,
+      reversedSuspendUntil: z.iso.datetime().nullable(),
+      reason: z.string().nullable(),
+      decidedBy: z.uuid(),
     }),
   },
 } as const;

@@ -1,9 +1,10 @@
 import { eventCatalog, type EventType } from './contracts.js';
 import * as companions from '../../subgraphs/companions/events.js';
+import * as moderation from '../../subgraphs/moderation/events.js';
 import * as users from '../../subgraphs/users/events.js';
 
 /** Every subgraph's events.ts: what it writes and the consumer groups it runs. */
-const subgraphs = { users, companions };
+const subgraphs = { users, companions, moderation };
 
 describe('event registry', () => {
   const published = new Set<EventType>(Object.values(subgraphs).flatMap((events) => [...events.publishes]));

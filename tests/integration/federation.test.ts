@@ -19,7 +19,7 @@ describe.each(profiles())('entity resolution is batched ($name profile)', (profi
     }
     ids = accounts.map((account) => account.id);
     token = accounts[0]!.accessToken;
-  });
+  }, 120_000);
   afterAll(() => stack?.destroy());
 
   test('100 User references from another subgraph cost one SQL statement', async () => {

@@ -1,0 +1,55 @@
+import 'reflect-metadata';
+import { buildFederatedSchema } from '../../platform/federation.js';
+import type { SubgraphModule } from '../../platform/server/subgraph-server.js';
+import { moderationEntities } from './entities/index.js';
+import { moderationMigrations } from './migrations/index.js';
+import {
+  AppealResolver,
+  CaseEventResolver,
+  ModerationCaseResolver,
+  ModeratorNoteResolver,
+} from './resolvers/case-resolver.js';
+import {
+  CompanionModerationResolver,
+  MessageModerationResolver,
+  UserModerationResolver,
+} from './resolvers/content-resolvers.js';
+import { DecisionResolver } from './resolvers/decision-resolver.js';
+import { QueueEventResolver } from './resolvers/queue-resolver.js';
+import { moderationReferenceResolvers } from './resolvers/references.js';
+import { CompanionRef, MessageRef } from './resolvers/types.js';
+import { createModerationServices, type ModerationServices } from './services/index.js';
+
+export function buildModerationSchema() {
+  return buildFederatedSchema({
+    resolvers: [
+      ModerationCaseResolver,
+      ModeratorNoteResolver,
+      CaseEventResolver,
+      AppealResolver,
+      DecisionResolver,
+      MessageModerationResolver,
+      CompanionModerationResolver,
+      UserModerationResolver,
+      QueueEventResolver,
+    ],
+    // Extended entities no field of this subgraph returns: listed, or type-graphql leaves them out.
+    orphanedTypes: [MessageRef, CompanionRef],
+    referenceResolvers: moderationReferenceResolvers,
+  });
+}
+
+export const moderationSubgraph: SubgraphModule<ModerationServices> = {
+  name: 'moderation',
+  entities: moderationEntities,
+  migrations: moderationMigrations,
+  buildSchema: buildModerationSchema,
+  createServices: createModerationServices,
+  async startConsumers({ orm, bus, logger }, services) {
+    const stopRoles = await services.roles.startConsumer(orm, bus, logger);
+    const stopIntake = await services.intake.startConsumer(bus);
+    return async () => {
+      await Promise.all([stopRoles(), stopIntake()]);
+    };
+  },
+};
