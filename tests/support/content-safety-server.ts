@@ -123,7 +123,8 @@ export class ContentSafetyTestServer {
   async waitForClosedByClient(count = 1, timeoutMs = 2_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.closedByClient < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} client-closed request(s), saw ${this.closedByClient}`);
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} client-closed request(s), saw ${this.closedByClient}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -160,9 +161,15 @@ export class ContentSafetyTestServer {
         'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
       );
     }
-    const what = url.pathname === '/contentsafety/text:analyze' ? 'text' : url.pathname === '/contentsafety/image:analyze' ? 'image' : undefined;
+    const what =
+      url.pathname === '/contentsafety/text:analyze'
+        ? 'text'
+        : url.pathname === '/contentsafety/image:analyze'
+          ? 'image'
+          : undefined;
     if (req.method !== 'POST' || !what) return sendError(res, 404, 'Resource not found.');
-    if (apiVersion !== API_VERSION) return sendError(res, 404, `The api-version '${apiVersion}' is not supported.`, 'UnsupportedApiVersion');
+    if (apiVersion !== API_VERSION)
+      return sendError(res, 404, `The api-version '${apiVersion}' is not supported.`, 'UnsupportedApiVersion');
     if (!body) return sendError(res, 400, 'The request body is not valid JSON.');
     if (what === 'text' && (typeof body.text !== 'string' || body.text.length === 0 || body.text.length > 10_000)) {
       return sendError(res, 400, 'The text must be 1 to 10000 characters.');
@@ -190,7 +197,10 @@ export class ContentSafetyTestServer {
         if (behaviour.delayMs) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
         if (res.destroyed) return;
         const wanted = body.categories?.length ? CATEGORIES.filter((c) => body.categories!.includes(c)) : CATEGORIES;
-        const categoriesAnalysis = wanted.map((category) => ({ category, severity: behaviour.severities?.[category] ?? 0 }));
+        const categoriesAnalysis = wanted.map((category) => ({
+          category,
+          severity: behaviour.severities?.[category] ?? 0,
+        }));
         res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
         res.end(JSON.stringify(what === 'text' ? { blocklistsMatch: [], categoriesAnalysis } : { categoriesAnalysis }));
         answered = true;

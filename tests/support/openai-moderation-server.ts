@@ -120,7 +120,8 @@ export class OpenAiModerationTestServer {
   async waitForClosedByClient(count = 1, timeoutMs = 2_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.closedByClient < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} client-closed request(s), saw ${this.closedByClient}`);
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} client-closed request(s), saw ${this.closedByClient}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

@@ -78,7 +78,10 @@ export function createAzureClassifier(options: AzureClassifierOptions): Classifi
     }
     if (!response.ok) {
       const code = (parsed as { error?: { code?: unknown } } | undefined)?.error?.code;
-      throw new ProviderError(`http_${response.status}`, `Azure Content Safety: HTTP ${response.status}${safeCode(code)}`);
+      throw new ProviderError(
+        `http_${response.status}`,
+        `Azure Content Safety: HTTP ${response.status}${safeCode(code)}`,
+      );
     }
     if (parsed === undefined) throw new ProviderError('malformed', 'Azure Content Safety sent a body that is not JSON');
     return parseAnalysis(parsed);
@@ -140,10 +143,14 @@ export function createAzureClassifier(options: AzureClassifierOptions): Classifi
       const started = performance.now();
       const text = textOf(content);
       const pieces: string[] = [];
-      for (let at = 0; at < text.length; at += AZURE_MAX_TEXT_CHARS) pieces.push(text.slice(at, at + AZURE_MAX_TEXT_CHARS));
+      for (let at = 0; at < text.length; at += AZURE_MAX_TEXT_CHARS)
+        pieces.push(text.slice(at, at + AZURE_MAX_TEXT_CHARS));
       // Empty text: nothing to judge, nothing unsafe (Azure rejects an empty text with 400).
       if (pieces.length === 0) return toClassification([], started);
-      return toClassification(await Promise.all(pieces.map((piece) => analyze('text', { text: piece }, signal))), started);
+      return toClassification(
+        await Promise.all(pieces.map((piece) => analyze('text', { text: piece }, signal))),
+        started,
+      );
     },
   };
 }

@@ -16,7 +16,8 @@ const isString = (value: unknown): value is string => typeof value === 'string';
  * BAD_USER_INPUT naming the field, never a crash further down.
  */
 export function assertValidContent(content: unknown): asserts content is ModerationContent {
-  if (typeof content !== 'object' || content === null) throw badInput('content must be an object', 'content', 'INVALID');
+  if (typeof content !== 'object' || content === null)
+    throw badInput('content must be an object', 'content', 'INVALID');
   const value = content as Record<string, unknown>;
   switch (value.type) {
     case 'MESSAGE':
@@ -38,7 +39,8 @@ export function assertValidContent(content: unknown): asserts content is Moderat
     case 'IMAGE':
     case 'AUDIO':
     case 'VIDEO': {
-      if (!isString(value.url) || !isHttpUrl(value.url)) throw badInput('url must be an http(s) URL', 'url', 'INVALID_URL');
+      if (!isString(value.url) || !isHttpUrl(value.url))
+        throw badInput('url must be an http(s) URL', 'url', 'INVALID_URL');
       if (!isString(value.mimeType) || !MIME.test(value.mimeType)) {
         throw badInput('mimeType must look like type/subtype', 'mimeType', 'INVALID_MIME_TYPE');
       }

@@ -10,7 +10,26 @@ const categoriesOf = (text: string) => judge(text).categories.map((c) => c.categ
 
 /** Ordinary prose of any length: a few hundred made-up words from a fixed seed, as varied as real text. */
 function prose(length: number): string {
-  const syllables = ['ba', 'lo', 'ri', 'men', 'tu', 'sa', 'vor', 'ki', 'del', 'pa', 'ne', 'mi', 'gar', 'to', 'lu', 'wen', 'ca', 'do'];
+  const syllables = [
+    'ba',
+    'lo',
+    'ri',
+    'men',
+    'tu',
+    'sa',
+    'vor',
+    'ki',
+    'del',
+    'pa',
+    'ne',
+    'mi',
+    'gar',
+    'to',
+    'lu',
+    'wen',
+    'ca',
+    'do',
+  ];
   let seed = 7;
   const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
   let text = '';
@@ -158,7 +177,9 @@ describe('local classifier: length', () => {
   test('a very long unbroken token goes to review, a long link does not', () => {
     const blob = 'QUJD' + 'x1Y2z3'.repeat(40);
     expect(judge(`look: ${blob}`).reasons).toEqual([`length: an unbroken run of ${blob.length} characters`]);
-    expect(judge(`https://example.com/${'f3a9c1d7e2b8'.repeat(2)}/${blob.slice(0, 150).toLowerCase()}`).categories).toEqual([]);
+    expect(
+      judge(`https://example.com/${'f3a9c1d7e2b8'.repeat(2)}/${blob.slice(0, 150).toLowerCase()}`).categories,
+    ).toEqual([]);
   });
 });
 

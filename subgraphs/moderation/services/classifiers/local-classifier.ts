@@ -65,7 +65,14 @@ export function createLocalClassifier(options: LocalClassifierOptions = {}): Loc
       categories.push({ category, score: result.score });
       reasons.push(...result.reasons.map((reason) => `${category}: ${reason}`));
     }
-    return { confidence: confidenceFrom(categories), categories, provider: 'local', fallback: false, reasons, judged: true };
+    return {
+      confidence: confidenceFrom(categories),
+      categories,
+      provider: 'local',
+      fallback: false,
+      reasons,
+      judged: true,
+    };
   }
 
   return {

@@ -28,7 +28,12 @@ export const MEDIA_SIGNATURES: readonly MediaSignature[] = [
     aliases: [],
     matches: (b) => prefix(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
   },
-  { mimeType: 'image/jpeg', kind: 'IMAGE', aliases: ['image/jpg', 'image/pjpeg'], matches: (b) => prefix(b, [0xff, 0xd8, 0xff]) },
+  {
+    mimeType: 'image/jpeg',
+    kind: 'IMAGE',
+    aliases: ['image/jpg', 'image/pjpeg'],
+    matches: (b) => prefix(b, [0xff, 0xd8, 0xff]),
+  },
   { mimeType: 'image/gif', kind: 'IMAGE', aliases: [], matches: (b) => ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a') },
   { mimeType: 'image/webp', kind: 'IMAGE', aliases: [], matches: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP') },
   {
@@ -39,7 +44,12 @@ export const MEDIA_SIGNATURES: readonly MediaSignature[] = [
     matches: (b) =>
       ascii(b, 0, 'ID3') || (b.length >= 2 && b[0] === 0xff && (b[1]! & 0xe0) === 0xe0 && ((b[1]! >> 1) & 0x03) !== 0),
   },
-  { mimeType: 'audio/ogg', kind: 'AUDIO', aliases: ['application/ogg', 'audio/vorbis', 'audio/opus'], matches: (b) => ascii(b, 0, 'OggS') },
+  {
+    mimeType: 'audio/ogg',
+    kind: 'AUDIO',
+    aliases: ['application/ogg', 'audio/vorbis', 'audio/opus'],
+    matches: (b) => ascii(b, 0, 'OggS'),
+  },
   {
     mimeType: 'audio/wav',
     kind: 'AUDIO',
@@ -47,8 +57,18 @@ export const MEDIA_SIGNATURES: readonly MediaSignature[] = [
     matches: (b) => ascii(b, 0, 'RIFF') && ascii(b, 8, 'WAVE'),
   },
   // ISO base media (MP4, M4A, M4V, QuickTime-compatible brands): a `ftyp` box first.
-  { mimeType: 'video/mp4', kind: 'VIDEO', aliases: ['video/x-m4v', 'video/quicktime'], matches: (b) => ascii(b, 4, 'ftyp') },
-  { mimeType: 'audio/mp4', kind: 'AUDIO', aliases: ['audio/x-m4a', 'audio/m4a', 'audio/aac'], matches: (b) => ascii(b, 4, 'ftyp') },
+  {
+    mimeType: 'video/mp4',
+    kind: 'VIDEO',
+    aliases: ['video/x-m4v', 'video/quicktime'],
+    matches: (b) => ascii(b, 4, 'ftyp'),
+  },
+  {
+    mimeType: 'audio/mp4',
+    kind: 'AUDIO',
+    aliases: ['audio/x-m4a', 'audio/m4a', 'audio/aac'],
+    matches: (b) => ascii(b, 4, 'ftyp'),
+  },
   { mimeType: 'video/ogg', kind: 'VIDEO', aliases: [], matches: (b) => ascii(b, 0, 'OggS') },
   // EBML header; WebM and Matroska share it, WebM names itself in the DocType.
   {
@@ -78,7 +98,5 @@ export function acceptedTypes(kind: MediaContentType): string[] {
 export function sniff(bytes: Uint8Array, declared?: string, kind?: MediaContentType): MediaSignature | undefined {
   const fitting = MEDIA_SIGNATURES.filter((s) => s.matches(bytes));
   const canonical = declared ? canonicalMimeType(declared) : undefined;
-  return (
-    fitting.find((s) => s.mimeType === canonical) ?? fitting.find((s) => s.kind === kind) ?? fitting[0]
-  );
+  return fitting.find((s) => s.mimeType === canonical) ?? fitting.find((s) => s.kind === kind) ?? fitting[0];
 }

@@ -42,7 +42,11 @@ export async function checkMedia(content: MediaContent, policy: MediaPolicy): Pr
     return reject('media-type', `${content.mimeType} is not an accepted ${content.type} type (${accepted.join(', ')})`);
   }
   if (!content.bytes) {
-    return { ok: true, mimeType: declaredType, reasons: ['media: bytes not available, type and hash taken as declared'] };
+    return {
+      ok: true,
+      mimeType: declaredType,
+      reasons: ['media: bytes not available, type and hash taken as declared'],
+    };
   }
 
   const { bytes } = content;
@@ -52,7 +56,8 @@ export async function checkMedia(content: MediaContent, policy: MediaPolicy): Pr
   if (bytes.length !== content.sizeBytes) {
     return reject('integrity', `declared ${content.sizeBytes} bytes, got ${bytes.length}`);
   }
-  if (bytes.length > policy.maxBytes) return reject('size', `${bytes.length} bytes, over the ${policy.maxBytes}-byte limit`);
+  if (bytes.length > policy.maxBytes)
+    return reject('size', `${bytes.length} bytes, over the ${policy.maxBytes}-byte limit`);
 
   const sniffed = sniff(bytes, declaredType, content.type);
   if (!sniffed) return reject('media-type', `the bytes are not any accepted type (declared ${content.mimeType})`);

@@ -37,7 +37,8 @@ const LOCAL_RULE_CATEGORIES = new Set(['spam', 'repetition', 'length']);
 function remoteFor(settings: ClassifierSettings): Classifier | undefined {
   if (settings.provider === 'azure' && settings.azure) return createAzureClassifier(settings.azure);
   if (settings.provider === 'openai' && settings.openai) {
-    return createOpenAiClassifier({ ...settings.openai, timeoutMs: settings.timeoutMs });
+    // The SDK's own timeout is only a backstop: the deadline in askRemote decides, and names it.
+    return createOpenAiClassifier({ ...settings.openai, timeoutMs: settings.timeoutMs + 1_000 });
   }
   return undefined;
 }
@@ -91,7 +92,12 @@ export function createModerationClassifier(
             ? error
             : new ProviderError('error', (error as Error)?.message ?? String(error));
       logger?.warn(
-        { provider: classifier.name, reason: failure.reason, ms: Math.round(performance.now() - started), type: content.type },
+        {
+          provider: classifier.name,
+          reason: failure.reason,
+          ms: Math.round(performance.now() - started),
+          type: content.type,
+        },
         `moderation provider ${classifier.name} failed (${failure.message}); falling back to the local classifier`,
       );
       return failure;
@@ -102,7 +108,15 @@ export function createModerationClassifier(
     const check = await checkMedia(content, settings.media);
     if (!check.ok) {
       return verdict(
-        { confidence: 0, categories: [check.category], provider: 'local', fallback: false, reasons: check.reasons, judged: true, latencyMs: 0 },
+        {
+          confidence: 0,
+          categories: [check.category],
+          provider: 'local',
+          fallback: false,
+          reasons: check.reasons,
+          judged: true,
+          latencyMs: 0,
+        },
         started,
       );
     }
@@ -111,7 +125,10 @@ export function createModerationClassifier(
     const answer = await askRemote(remote, checked, signal);
     if (answer instanceof ProviderError) {
       const fallback = await local.classify(checked);
-      return verdict(withReasons({ ...fallback, fallback: true, fallbackReason: answer.reason }, check.reasons), started);
+      return verdict(
+        withReasons({ ...fallback, fallback: true, fallbackReason: answer.reason }, check.reasons),
+        started,
+      );
     }
     return verdict(withReasons(answer, check.reasons), started);
   }

@@ -83,7 +83,15 @@ export function createOpenAiClassifier(options: OpenAiClassifierOptions): Classi
       .slice(0, 3)
       .map((c) => `${c.category} ${c.score.toFixed(2)}`);
     const reasons = [...(flagged ? ['openai: flagged'] : []), ...(top.length ? [`openai: ${top.join(', ')}`] : [])];
-    return { confidence, categories, provider: 'openai', fallback: false, reasons, judged: true, latencyMs: performance.now() - started };
+    return {
+      confidence,
+      categories,
+      provider: 'openai',
+      fallback: false,
+      reasons,
+      judged: true,
+      latencyMs: performance.now() - started,
+    };
   };
 
   function imageInput(content: MediaContent): ModerationMultiModalInput[] | undefined {
@@ -124,11 +132,16 @@ export function createOpenAiClassifier(options: OpenAiClassifierOptions): Classi
 /** Short, secret-free reasons: upstream error texts can echo parts of the API key. */
 function classify(error: unknown, signal?: AbortSignal): ProviderError {
   if (error instanceof ProviderError) return error;
-  if (error instanceof APIUserAbortError || signal?.aborted) return new ProviderError('cancelled', 'the OpenAI request was aborted');
-  if (error instanceof APIConnectionTimeoutError) return new ProviderError('timeout', 'OpenAI moderation did not answer');
+  if (error instanceof APIUserAbortError || signal?.aborted)
+    return new ProviderError('cancelled', 'the OpenAI request was aborted');
+  if (error instanceof APIConnectionTimeoutError)
+    return new ProviderError('timeout', 'OpenAI moderation did not answer');
   if (error instanceof APIConnectionError) return new ProviderError('connection', 'could not reach OpenAI moderation');
   if (error instanceof APIError && error.status) {
-    return new ProviderError(`http_${error.status}`, `OpenAI moderation: HTTP ${error.status}${safeCode(error.code ?? error.type)}`);
+    return new ProviderError(
+      `http_${error.status}`,
+      `OpenAI moderation: HTTP ${error.status}${safeCode(error.code ?? error.type)}`,
+    );
   }
   return new ProviderError('malformed', 'OpenAI moderation sent an answer that could not be read');
 }

@@ -45,7 +45,10 @@ describe('classifier settings', () => {
       { MODERATION_PROVIDER: 'azure', AZURE_CONTENT_SAFETY_ENDPOINT: 'https://x.cognitiveservices.azure.com' },
       'AZURE_CONTENT_SAFETY_KEY: required',
     ],
-    [{ MODERATION_PROVIDER: 'azure', AZURE_CONTENT_SAFETY_ENDPOINT: 'not a url', AZURE_CONTENT_SAFETY_KEY: 'k' }, 'AZURE_CONTENT_SAFETY_ENDPOINT'],
+    [
+      { MODERATION_PROVIDER: 'azure', AZURE_CONTENT_SAFETY_ENDPOINT: 'not a url', AZURE_CONTENT_SAFETY_KEY: 'k' },
+      'AZURE_CONTENT_SAFETY_ENDPOINT',
+    ],
     [{ MODERATION_PROVIDER: 'openai' }, 'MODERATION_OPENAI_API_KEY: required when MODERATION_PROVIDER=openai'],
   ])('%j is refused in one line naming the variable', (env, message) => {
     expect(() => parseClassifierSettings(env)).toThrow(ConfigError);
@@ -71,12 +74,19 @@ describe('classifier settings', () => {
       OPENAI_BASE_URL: 'http://127.0.0.1:8/v1',
     });
     expect(own.openai).toEqual({ apiKey: 'sk-mod', baseURL: 'http://127.0.0.1:9/v1', model: 'omni-moderation-latest' });
-    const shared = parseClassifierSettings({ MODERATION_PROVIDER: 'openai', OPENAI_API_KEY: 'sk-chat', MODERATION_OPENAI_API_KEY: '' });
+    const shared = parseClassifierSettings({
+      MODERATION_PROVIDER: 'openai',
+      OPENAI_API_KEY: 'sk-chat',
+      MODERATION_OPENAI_API_KEY: '',
+    });
     expect(shared.openai).toEqual({ apiKey: 'sk-chat', model: 'omni-moderation-latest' });
   });
 
   test('remote credentials are ignored unless their provider is chosen', () => {
-    const settings = parseClassifierSettings({ AZURE_CONTENT_SAFETY_ENDPOINT: 'https://x.example', OPENAI_API_KEY: 'sk' });
+    const settings = parseClassifierSettings({
+      AZURE_CONTENT_SAFETY_ENDPOINT: 'https://x.example',
+      OPENAI_API_KEY: 'sk',
+    });
     expect(settings.provider).toBe('local');
     expect(settings.azure).toBeUndefined();
     expect(settings.openai).toBeUndefined();

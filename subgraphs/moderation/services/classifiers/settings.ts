@@ -37,7 +37,10 @@ export const classifierEnv = {
           .map((entry) => entry.trim().toLowerCase())
           .filter(Boolean),
       )
-      .refine((list) => list.every((entry) => SHA256.test(entry)), 'must be comma-separated 64-digit hex SHA-256 values'),
+      .refine(
+        (list) => list.every((entry) => SHA256.test(entry)),
+        'must be comma-separated 64-digit hex SHA-256 values',
+      ),
   ),
   // Read only as defaults for the MODERATION_OPENAI_* pair; platform/config.ts owns them.
   OPENAI_API_KEY: optionalString,
@@ -80,8 +83,11 @@ export function parseClassifierSettings(env: NodeJS.ProcessEnv = process.env): C
     media: { maxBytes: raw.MEDIA_MAX_BYTES, blocklist: new Set(raw.MEDIA_BLOCKLIST_SHA256) },
   };
   if (raw.MODERATION_PROVIDER === 'azure') {
-    const endpoint = raw.AZURE_CONTENT_SAFETY_ENDPOINT ?? fail('AZURE_CONTENT_SAFETY_ENDPOINT', 'required when MODERATION_PROVIDER=azure');
-    const key = raw.AZURE_CONTENT_SAFETY_KEY ?? fail('AZURE_CONTENT_SAFETY_KEY', 'required when MODERATION_PROVIDER=azure');
+    const endpoint =
+      raw.AZURE_CONTENT_SAFETY_ENDPOINT ??
+      fail('AZURE_CONTENT_SAFETY_ENDPOINT', 'required when MODERATION_PROVIDER=azure');
+    const key =
+      raw.AZURE_CONTENT_SAFETY_KEY ?? fail('AZURE_CONTENT_SAFETY_KEY', 'required when MODERATION_PROVIDER=azure');
     settings.azure = { endpoint: endpoint.replace(/\/+$/, ''), key };
   }
   if (raw.MODERATION_PROVIDER === 'openai') {

@@ -16,15 +16,34 @@ export interface LexiconMetadata {
 
 export const frenchDataset = new DataSet<LexiconMetadata>()
   // Profanity and insults.
-  .addPhrase((p) => p.setMetadata({ originalWord: 'putain' }).addPattern(pattern`putain`).addPattern(pattern`|ptn|`))
+  .addPhrase((p) =>
+    p
+      .setMetadata({ originalWord: 'putain' })
+      .addPattern(pattern`putain`)
+      .addPattern(pattern`|ptn|`),
+  )
   .addPhrase((p) => p.setMetadata({ originalWord: 'merde' }).addPattern(pattern`merde`))
-  .addPhrase((p) => p.setMetadata({ originalWord: 'connard' }).addPattern(pattern`|conard`).addPattern(pattern`|conasse`))
+  .addPhrase((p) =>
+    p
+      .setMetadata({ originalWord: 'connard' })
+      .addPattern(pattern`|conard`)
+      .addPattern(pattern`|conasse`),
+  )
   .addPhrase((p) => p.setMetadata({ originalWord: 'salope' }).addPattern(pattern`|salop`))
   .addPhrase((p) => p.setMetadata({ originalWord: 'enculé' }).addPattern(pattern`|encul`))
   .addPhrase((p) =>
-    p.setMetadata({ originalWord: 'pute' }).addPattern(pattern`|pute|`).addPattern(pattern`|putes|`).addPattern(pattern`|fdp|`),
+    p
+      .setMetadata({ originalWord: 'pute' })
+      .addPattern(pattern`|pute|`)
+      .addPattern(pattern`|putes|`)
+      .addPattern(pattern`|fdp|`),
   )
-  .addPhrase((p) => p.setMetadata({ originalWord: 'niquer' }).addPattern(pattern`|niqu`).addPattern(pattern`|ntm|`))
+  .addPhrase((p) =>
+    p
+      .setMetadata({ originalWord: 'niquer' })
+      .addPattern(pattern`|niqu`)
+      .addPattern(pattern`|ntm|`),
+  )
   .addPhrase((p) => p.setMetadata({ originalWord: 'enfoiré' }).addPattern(pattern`|enfoir`))
   .addPhrase((p) => p.setMetadata({ originalWord: 'bâtard' }).addPattern(pattern`|batard`))
   .addPhrase((p) => p.setMetadata({ originalWord: 'couilles' }).addPattern(pattern`|couil`))
@@ -51,9 +70,19 @@ export const frenchDataset = new DataSet<LexiconMetadata>()
       .addPattern(pattern`|tarlouz`),
   )
   .addPhrase((p) => p.setMetadata({ originalWord: 'gouine' }).addPattern(pattern`|gouine`))
-  .addPhrase((p) => p.setMetadata({ originalWord: 'bougnoule' }).addPattern(pattern`|bougnoul`).addPattern(pattern`|bicot`))
+  .addPhrase((p) =>
+    p
+      .setMetadata({ originalWord: 'bougnoule' })
+      .addPattern(pattern`|bougnoul`)
+      .addPattern(pattern`|bicot`),
+  )
   .addPhrase((p) => p.setMetadata({ originalWord: 'youpin' }).addPattern(pattern`|youpin`))
-  .addPhrase((p) => p.setMetadata({ originalWord: 'nègre' }).addPattern(pattern`|negre`).addPattern(pattern`|bamboula`))
+  .addPhrase((p) =>
+    p
+      .setMetadata({ originalWord: 'nègre' })
+      .addPattern(pattern`|negre`)
+      .addPattern(pattern`|bamboula`),
+  )
   .addPhrase((p) => p.setMetadata({ originalWord: 'chinetoque' }).addPattern(pattern`|chinetoq`))
   .addPhrase((p) =>
     p

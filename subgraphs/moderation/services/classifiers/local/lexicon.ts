@@ -70,7 +70,10 @@ const ENGLISH_CATEGORIES: Record<string, LexicalCategory> = {
 function rework(
   dataset: DataSet<LexiconMetadata>,
   word: string,
-  edit: (phrase: PhraseContainer<LexiconMetadata>) => { patterns?: PhraseContainer<LexiconMetadata>['patterns']; whitelist?: string[] },
+  edit: (phrase: PhraseContainer<LexiconMetadata>) => {
+    patterns?: PhraseContainer<LexiconMetadata>['patterns'];
+    whitelist?: string[];
+  },
 ): DataSet<LexiconMetadata> {
   let found: PhraseContainer<LexiconMetadata> | undefined;
   dataset.removePhrasesIf((phrase) => {

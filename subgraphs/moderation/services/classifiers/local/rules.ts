@@ -15,7 +15,8 @@ const NONE: RuleResult = { score: 0, reasons: [] };
 // Scheme or www. links, and bare domains on common (and commonly abused) top-level domains.
 const URL_PATTERN =
   /\b(?:https?:\/\/[^\s<>"'()]+|www\.[^\s<>"'()]+|[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|io|co|me|ly|gg|tk|xyz|top|ru|cn|info|biz|click|link|shop|store|site|online|live|fr|de|uk|app|dev)\b(?:\/[^\s<>"'()]*)?)/gi;
-const SHORTENERS = /^(?:https?:\/\/)?(?:www\.)?(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|is\.gd|ow\.ly|cutt\.ly|rb\.gy|shorturl\.at)\//i;
+const SHORTENERS =
+  /^(?:https?:\/\/)?(?:www\.)?(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|is\.gd|ow\.ly|cutt\.ly|rb\.gy|shorturl\.at)\//i;
 
 /** Promotional and solicitation phrases, English then French; each distinct one found counts once. */
 const PROMOTIONAL: readonly { name: string; pattern: RegExp }[] = [
@@ -30,11 +31,18 @@ const PROMOTIONAL: readonly { name: string; pattern: RegExp }[] = [
   { name: 'percent off', pattern: /\b\d{1,2}\s?% off\b/i },
   {
     name: 'easy money',
-    pattern: /\b(?:earn|make|making|win) (?:\$|€)?\d[\d,.]*\s?(?:k\b)?\s?(?:\$|€|usd|dollars|euros?)?\s?(?:a|per|\/)\s?(?:day|week|hour)\b/i,
+    pattern:
+      /\b(?:earn|make|making|win) (?:\$|€)?\d[\d,.]*\s?(?:k\b)?\s?(?:\$|€|usd|dollars|euros?)?\s?(?:a|per|\/)\s?(?:day|week|hour)\b/i,
   },
   { name: 'crypto scheme', pattern: /\b(?:crypto|bitcoin|forex|nft) (?:investment|trading|signals|giveaway)\b/i },
-  { name: 'follow me', pattern: /\b(?:follow me on|subscribe to my|check out my (?:channel|profile|page|onlyfans))\b/i },
-  { name: 'off-platform contact', pattern: /\b(?:add|text|contact|dm) me on (?:whatsapp|telegram|snapchat|kik|instagram)\b/i },
+  {
+    name: 'follow me',
+    pattern: /\b(?:follow me on|subscribe to my|check out my (?:channel|profile|page|onlyfans))\b/i,
+  },
+  {
+    name: 'off-platform contact',
+    pattern: /\b(?:add|text|contact|dm) me on (?:whatsapp|telegram|snapchat|kik|instagram)\b/i,
+  },
   { name: 'onlyfans', pattern: /\bonlyfans\b/i },
   { name: 'cliquez ici', pattern: /\bclique[rz]? (?:ici|sur le lien)\b/i },
   { name: 'offre limitée', pattern: /\boffre (?:limit|sp[ée]ciale|exceptionnelle)/i },
@@ -55,7 +63,11 @@ export function spamRule(text: string): RuleResult {
     const counts = new Map<string, number>();
     let shortened = 0;
     for (const url of urls) {
-      const key = url.toLowerCase().replace(/^https?:\/\//, '').replace(/^www\./, '').replace(/[/.,;:!?]+$/, '');
+      const key = url
+        .toLowerCase()
+        .replace(/^https?:\/\//, '')
+        .replace(/^www\./, '')
+        .replace(/[/.,;:!?]+$/, '');
       counts.set(key, (counts.get(key) ?? 0) + 1);
       if (SHORTENERS.test(url)) shortened++;
     }
