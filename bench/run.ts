@@ -6,9 +6,10 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { gatewayOverhead } from './gateway-overhead.js';
 import { streaming } from './streaming.js';
+import { moderation } from './moderation-classifier.js';
 import { settingsFrom, type Benchmark } from './harness.js';
 
-const benchmarks: Benchmark[] = [gatewayOverhead, streaming];
+const benchmarks: Benchmark[] = [gatewayOverhead, streaming, moderation];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
