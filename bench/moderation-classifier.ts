@@ -190,7 +190,8 @@ export async function run(settings: BenchSettings): Promise<void> {
   );
   for (const [kind, texts] of Object.entries(kinds)) {
     const flagged = texts.filter((text) => local.classifyText(text).categories.length > 0).length;
-    out(`${kind}: ${flagged} of ${texts.length} messages have findings`);
+    const found = [...new Set(texts.flatMap((text) => local.classifyText(text).reasons))].slice(0, 3);
+    out(`${kind}: ${flagged} of ${texts.length} messages have findings${found.length ? ` (${found.join('; ')})` : ''}`);
   }
   const sample = local.classifyText(mixed[1]!);
   out(`(a mixed message scores ${formatNumber(sample.confidence)}: ${sample.reasons.join('; ')})`);
