@@ -35,18 +35,20 @@ function capturedLogger() {
   return { logger: pino({ level: 'warn' }, stream), lines };
 }
 
+/** Short, for the tests about hangs; the others get a deadline a loaded machine never reaches. */
 const TIMEOUT_MS = 300;
-const azureEnv = () => ({
+const RELAXED_MS = 10_000;
+const azureEnv = (timeoutMs = RELAXED_MS) => ({
   MODERATION_PROVIDER: 'azure',
   AZURE_CONTENT_SAFETY_ENDPOINT: azure.endpoint,
   AZURE_CONTENT_SAFETY_KEY: azure.key,
-  MODERATION_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS),
+  MODERATION_PROVIDER_TIMEOUT_MS: String(timeoutMs),
 });
-const openaiEnv = () => ({
+const openaiEnv = (timeoutMs = RELAXED_MS) => ({
   MODERATION_PROVIDER: 'openai',
   MODERATION_OPENAI_API_KEY: openai.apiKey,
   MODERATION_OPENAI_BASE_URL: openai.baseURL,
-  MODERATION_PROVIDER_TIMEOUT_MS: String(TIMEOUT_MS),
+  MODERATION_PROVIDER_TIMEOUT_MS: String(timeoutMs),
 });
 const build = (env: NodeJS.ProcessEnv) => {
   const { logger, lines } = capturedLogger();
@@ -150,7 +152,7 @@ describe('moderation classifier: Azure Content Safety', () => {
   });
 
   test('a hang falls back to local after MODERATION_PROVIDER_TIMEOUT_MS, logged, and the request is dropped', async () => {
-    const { classifier, lines } = build(azureEnv());
+    const { classifier, lines } = build(azureEnv(TIMEOUT_MS));
     azure.script({ kind: 'hang' });
     const result = await classifier.classify(message('putain de merde'));
     expect(result).toMatchObject({ provider: 'local', fallback: true, fallbackReason: 'timeout', decision: 'REVIEW' });
@@ -216,7 +218,7 @@ describe('moderation classifier: OpenAI moderation', () => {
   });
 
   test('a hang falls back to local after the timeout and the request is dropped', async () => {
-    const { classifier, lines } = build(openaiEnv());
+    const { classifier, lines } = build(openaiEnv(TIMEOUT_MS));
     openai.script({ kind: 'hang' });
     const result = await classifier.classify(message('hello there'));
     expect(result).toMatchObject({ provider: 'local', fallback: true, fallbackReason: 'timeout', decision: 'APPROVE' });
@@ -225,7 +227,7 @@ describe('moderation classifier: OpenAI moderation', () => {
   });
 
   test('a long Retry-After does not hold the answer past the deadline', async () => {
-    const { classifier } = build(openaiEnv());
+    const { classifier } = build(openaiEnv(TIMEOUT_MS));
     // The SDK sleeps through Retry-After without listening to the signal (its timer outlives the call).
     openai.script({ kind: 'status', status: 429, retryAfterMs: 1_500 });
     const result = await classifier.classify(message('hello'));

@@ -53,16 +53,16 @@ function text(seed: number): string {
 }
 
 describe('lexicon', () => {
-  test('the screened scan finds exactly what a full pass finds, on 200 long texts', () => {
+  test('the screened scan finds exactly what a full pass finds, on 120 long texts', () => {
     let hits = 0;
-    for (let seed = 0; seed < 200; seed++) {
+    for (let seed = 0; seed < 120; seed++) {
       const sample = text(seed);
       const expected = reference.scan(sample);
       expect(screened.scan(sample)).toEqual(expected);
       hits += expected.length;
     }
     // The corpus really exercises both outcomes.
-    expect(hits).toBeGreaterThan(500);
+    expect(hits).toBeGreaterThan(300);
   });
 
   test('whitelisted words next to real findings are still excluded', () => {
