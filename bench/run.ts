@@ -8,9 +8,10 @@ import { gatewayOverhead } from './gateway-overhead.js';
 import { idleSubscriptions } from './idle-subscriptions.js';
 import { startup } from './startup.js';
 import { streaming } from './streaming.js';
+import { moderation } from './moderation-classifier.js';
 import { settingsFrom, type Benchmark } from './harness.js';
 
-const benchmarks: Benchmark[] = [gatewayOverhead, streaming, idleSubscriptions, startup];
+const benchmarks: Benchmark[] = [gatewayOverhead, streaming, idleSubscriptions, startup, moderation];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 

@@ -32,6 +32,10 @@ const MODERATION_ENV = {
 
 const reasonOf = (response: GraphQLResponse) => response.body.errors?.[0]?.extensions?.reason;
 
+/** What the local classifier does with these: a link pasted three times is spam it rejects; two swear words go to a human. */
+const REJECTED_TEXT = 'visit http://win.example/x http://win.example/x http://win.example/x now';
+const REVIEW_TEXT = 'what the fuck is this shit';
+
 describe.each(profiles())('moderation ($name profile)', (profile) => {
   let stack: TestStack;
   let url: string;
@@ -74,8 +78,7 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
     if (!response.body.data) throw new Error(JSON.stringify(response.body));
     return response.body.data.moderateContent;
   }
-  const pending = (input: Record<string, unknown> = {}) =>
-    moderate(mod1.accessToken, { text: 'that was stupid', ...input });
+  const pending = (input: Record<string, unknown> = {}) => moderate(mod1.accessToken, { text: REVIEW_TEXT, ...input });
   const decidedEvent = (caseId: string, appeal = false) =>
     eventually(() =>
       decisions.received.find(
@@ -89,14 +92,14 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
     const from = new Date();
     await moderate(mod1.accessToken, { text: 'hello one' }); // auto-approved
     await moderate(mod1.accessToken, { contentType: 'COMPANION', text: 'hello two' }); // auto-approved
-    await moderate(mod1.accessToken, { text: 'you idiot' }); // auto-rejected
+    await moderate(mod1.accessToken, { text: REJECTED_TEXT }); // auto-rejected
     const warned = await pending();
     await gql(url, REJECT, { id: warned.id, input: { action: 'WARN_USER', reason: 'rude' } }, bearer(mod1.accessToken));
     await gql(url, APPEAL, { id: warned.id, reason: 'It was a joke' }, bearer(author.accessToken));
     await gql(url, RESOLVE, { id: warned.id, upheld: false }, bearer(mod2.accessToken)); // overturned
-    const image = await pending({ contentType: 'IMAGE', text: 'stupid caption' });
+    const image = await pending({ contentType: 'IMAGE', text: REVIEW_TEXT });
     await gql(url, APPROVE, { id: image.id }, bearer(mod2.accessToken));
-    await pending({ contentType: 'USER_PROFILE', text: 'I hate mondays' }); // stays in the queue
+    await pending({ contentType: 'USER_PROFILE', text: REVIEW_TEXT }); // stays in the queue
     const to = new Date(Date.now() + 1);
 
     const response = await gql<{ moderationStats: Record<string, unknown> }>(
@@ -147,7 +150,7 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
     const companion = await createCompanion(url, author.accessToken);
     const conversation = await startConversation(url, author.accessToken, companion);
     const sent: Record<string, string> = {};
-    for (const text of ['Tell me about Saturn', 'you idiot', 'that was stupid']) {
+    for (const text of ['Tell me about Saturn', REJECTED_TEXT, REVIEW_TEXT]) {
       const response = await send(url, author.accessToken, conversation, text);
       sent[text] = response.body.data!.sendMessage.message.id;
       // One reply at a time per conversation: wait for this one before sending the next.
@@ -190,16 +193,16 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
     expect(profileCase).toEqual({ status: 'APPROVED', contentType: 'COMPANION' });
     const approved = await eventually(() => caseOf(sent['Tell me about Saturn']!));
     expect(approved).toMatchObject({ status: 'APPROVED', action: 'NONE', automatic: true });
-    const rejected = await eventually(() => caseOf(sent['you idiot']!));
+    const rejected = await eventually(() => caseOf(sent[REJECTED_TEXT]!));
     expect(rejected).toMatchObject({ status: 'REJECTED', action: 'DELETE_CONTENT', automatic: true });
-    const queued = await eventually(() => caseOf(sent['that was stupid']!));
+    const queued = await eventually(() => caseOf(sent[REVIEW_TEXT]!));
     expect(queued).toMatchObject({ status: 'PENDING', action: null, automatic: false });
 
     const event = await decidedEvent(rejected.id);
     expect(event.userId).toBe(author.id);
     expect(event.payload).toMatchObject({
       contentType: 'MESSAGE',
-      contentId: sent['you idiot'],
+      contentId: sent[REJECTED_TEXT],
       authorId: author.id,
       status: 'REJECTED',
       action: 'DELETE_CONTENT',
@@ -214,16 +217,14 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
       { first: 100 },
       bearer(mod1.accessToken),
     );
-    expect(queue.body.data!.moderationQueue.edges.map((edge) => edge.node.contentId)).toContain(
-      sent['that was stupid'],
-    );
+    expect(queue.body.data!.moderationQueue.edges.map((edge) => edge.node.contentId)).toContain(sent[REVIEW_TEXT]);
     const staffView = await gql<{ moderationCase: { contentText: string; provider: string } }>(
       url,
       'query($id: ID!) { moderationCase(id: $id) { contentText provider } }',
       { id: queued.id },
       bearer(mod1.accessToken),
     );
-    expect(staffView.body.data!.moderationCase).toEqual({ contentText: 'that was stupid', provider: 'local' });
+    expect(staffView.body.data!.moderationCase).toEqual({ contentText: REVIEW_TEXT, provider: 'local' });
     // The author sees the outcome but not the deliberation; anyone else sees nothing.
     const authorView = await gql(
       url,
@@ -250,7 +251,7 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
       occurredAt: new Date().toISOString(),
       actorId: author.id,
       userId: author.id,
-      payload: { kind: 'USER_MESSAGE', contentId, conversationId: null, text: 'that was stupid' },
+      payload: { kind: 'USER_MESSAGE', contentId, conversationId: null, text: REVIEW_TEXT },
     };
     const record = { key: author.id, value: JSON.stringify(event) };
     await stack.runtime.bus.publish(Topic.content, [record]);
@@ -375,7 +376,7 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
         expect(evidence.body.data).toEqual({
           moderationEvidence: {
             caseId: c.id,
-            contentText: 'that was stupid',
+            contentText: REVIEW_TEXT,
             authorId: author.id,
             referredBy: mod1.id,
             reports: [],
@@ -390,7 +391,7 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
           { id: c.id },
           bearer(admin.accessToken),
         );
-        expect(kept.body.data!.moderationEvidence.contentText).toBe('that was stupid');
+        expect(kept.body.data!.moderationEvidence.contentText).toBe(REVIEW_TEXT);
       }
     }
     // The warned user sees their warning; nobody else does.

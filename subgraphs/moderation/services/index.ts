@@ -2,7 +2,7 @@ import type { ServiceDeps, SubgraphContext } from '../../../platform/server/subg
 import { OPEN_STATUSES } from '../entities/moderation-case.js';
 import { loadModerationSettings, type ModerationSettings } from '../settings.js';
 import { CaseService } from './case-service.js';
-import { createClassifier } from './classifiers/index.js';
+import { createModerationClassifier, parseClassifierSettings } from './classifiers/index.js';
 import { IntakeService } from './intake-service.js';
 import { moderationMetrics, setQueueSource } from './metrics.js';
 import { QueryService } from './query-service.js';
@@ -29,7 +29,7 @@ export function createModerationServices({ state, outbox, orm, logger }: Service
   const metrics = moderationMetrics();
   const queue = new QueueUpdates(state);
   const roles = new AccountRoles();
-  const classifier = createClassifier(process.env, logger);
+  const classifier = createModerationClassifier(parseClassifierSettings(process.env), { logger });
   setQueueSource(async () => {
     const [row] = await orm.em
       .fork()

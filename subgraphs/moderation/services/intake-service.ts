@@ -8,11 +8,34 @@ import type { EventPayload } from '../../../schema/events/contracts.js';
 import { ModerationCase, type ContentType } from '../entities/moderation-case.js';
 import { contentEvents } from '../events.js';
 import type { ModerationSettings } from '../settings.js';
-import { decide, type Classification, type ContentClassifier, type ContentToClassify } from './classifiers/index.js';
+import type { ModerationClassifier, ModerationContent, ModerationVerdict } from './classifiers/index.js';
 import { recordDecision } from './decisions.js';
 import { recordHistory } from './history.js';
 import type { ModerationMetrics } from './metrics.js';
 import type { QueueUpdates } from './queue-updates.js';
+
+/** A verdict as a case stores it: no confidence when nobody could judge the content. */
+type Verdict = Omit<ModerationVerdict, 'confidence'> & { confidence: number | null };
+
+/** What the classifier judges, from a submission (content events carry one text per item). */
+function contentOf(submission: Submission): ModerationContent {
+  const text = submission.text ?? '';
+  switch (submission.contentType) {
+    case 'IMAGE':
+    case 'AUDIO':
+    case 'VIDEO': {
+      // Without a reference the classifier refuses it, and the case goes to a human.
+      const { url = '', mimeType = '', size = 0, sha256 = '', bytes } = submission.media ?? {};
+      return { type: submission.contentType, url, mimeType, sizeBytes: size, sha256, ...(bytes ? { bytes } : {}) };
+    }
+    case 'COMPANION':
+      return { type: 'COMPANION', name: '', description: text, persona: '' };
+    case 'USER_PROFILE':
+      return { type: 'USER_PROFILE', displayName: text };
+    default:
+      return { type: 'MESSAGE', text };
+  }
+}
 
 /** Content to turn into a case. */
 export interface Submission {
@@ -22,7 +45,7 @@ export interface Submission {
   contentId: string;
   authorId: string | null;
   text?: string;
-  media?: ContentToClassify['media'];
+  media?: { url: string; mimeType: string; size: number; sha256: string; bytes?: Buffer };
   conversationId?: string | null;
   source: 'CONTENT' | 'STAFF';
   actorId: string | null;
@@ -37,7 +60,7 @@ const KIND_TO_TYPE: Record<EventPayload<'content.posted'>['kind'], ContentType> 
 
 export interface IntakeDeps {
   orm: Orm;
-  classifier: ContentClassifier;
+  classifier: ModerationClassifier;
   outbox: OutboxRelay;
   queue: QueueUpdates;
   settings: ModerationSettings;
@@ -56,7 +79,7 @@ export class IntakeService {
   async submit(em: EntityManager, submission: Submission): Promise<ModerationCase | null> {
     if (submission.eventId && (await this.processed(em, submission.eventId))) return null;
     const classification = await this.classify(submission);
-    const outcome = decide(classification.confidence, this.deps.settings);
+    const outcome = classification.decision;
     let queued = false;
     const stored = await em.transactional(async (tx) => {
       if (submission.eventId) {
@@ -133,28 +156,29 @@ export class IntakeService {
     return stored;
   }
 
-  /** A classifier that fails sends the content to the human queue (confidence null). */
-  private async classify(submission: Submission): Promise<Classification> {
+  /**
+   * The classifier's verdict; content it could not judge keeps a null confidence on the case.
+   * A classifier that fails (malformed content) sends the content to the human queue.
+   */
+  private async classify(submission: Submission): Promise<Verdict> {
     const { classifier, metrics, logger } = this.deps;
     try {
-      const result = await classifier.classify({
-        contentType: submission.contentType,
-        text: submission.text,
-        media: submission.media,
-      });
+      const result = await classifier.classify(contentOf(submission));
       metrics.classificationSeconds.observe({ provider: result.provider }, result.latencyMs / 1000);
       if (result.fallback) metrics.classifierFallbacks.inc({ provider: result.provider });
-      return result;
+      return { ...result, confidence: result.judged ? result.confidence : null };
     } catch (error) {
       logger.warn({ err: error, contentId: submission.contentId }, 'classification failed; queued for review');
-      metrics.classifierErrors.inc({ provider: 'unknown' });
+      metrics.classifierErrors.inc({ provider: classifier.provider });
       return {
         confidence: null,
         categories: [],
-        provider: 'error',
+        provider: classifier.provider,
         fallback: true,
+        judged: false,
         reasons: ['classifier failed'],
         latencyMs: 0,
+        decision: 'REVIEW',
       };
     }
   }

@@ -1,0 +1,201 @@
+/**
+ * The local classifier's non-lexical rules: spam (links, repeated URLs, promotional phrases),
+ * repetition floods (characters, short sequences, words, lines) and length. Each returns a score in
+ * [0,1] (how unsafe) and the reasons behind it. All are single passes or linear regular
+ * expressions: the whole local classifier has to stay well under a millisecond on 4,000 characters.
+ */
+
+export interface RuleResult {
+  score: number;
+  reasons: string[];
+}
+
+const NONE: RuleResult = { score: 0, reasons: [] };
+
+// Scheme or www. links, and bare domains on common (and commonly abused) top-level domains.
+const URL_PATTERN =
+  /\b(?:https?:\/\/[^\s<>"'()]+|www\.[^\s<>"'()]+|[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|io|co|me|ly|gg|tk|xyz|top|ru|cn|info|biz|click|link|shop|store|site|online|live|fr|de|uk|app|dev)\b(?:\/[^\s<>"'()]*)?)/gi;
+const SHORTENERS =
+  /^(?:https?:\/\/)?(?:www\.)?(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|is\.gd|ow\.ly|cutt\.ly|rb\.gy|shorturl\.at)\//i;
+
+/** Promotional and solicitation phrases, English then French; each distinct one found counts once. */
+const PROMOTIONAL: readonly { name: string; pattern: RegExp }[] = [
+  { name: 'buy now', pattern: /\b(?:buy|order|shop) now\b/i },
+  { name: 'click here', pattern: /\bclick (?:here|the link|this link|below)\b/i },
+  { name: 'limited offer', pattern: /\b(?:limited|special|exclusive)(?: time)? (?:offer|deal)\b/i },
+  {
+    name: 'free stuff',
+    pattern: /\bfree (?:money|gifts?|followers|likes|crypto|bitcoin|iphone|robux|v-?bucks|trial|nudes)\b/i,
+  },
+  { name: 'promo code', pattern: /\b(?:promo|discount|coupon|referral) code\b/i },
+  { name: 'percent off', pattern: /\b\d{1,2}\s?% off\b/i },
+  {
+    name: 'easy money',
+    pattern:
+      /\b(?:earn|make|making|win) (?:\$|€)?\d[\d,.]*\s?(?:k\b)?\s?(?:\$|€|usd|dollars|euros?)?\s?(?:a|per|\/)\s?(?:day|week|hour)\b/i,
+  },
+  { name: 'crypto scheme', pattern: /\b(?:crypto|bitcoin|forex|nft) (?:investment|trading|signals|giveaway)\b/i },
+  {
+    name: 'follow me',
+    pattern: /\b(?:follow me on|subscribe to my|check out my (?:channel|profile|page|onlyfans))\b/i,
+  },
+  {
+    name: 'off-platform contact',
+    pattern: /\b(?:add|text|contact|dm) me on (?:whatsapp|telegram|snapchat|kik|instagram)\b/i,
+  },
+  { name: 'onlyfans', pattern: /\bonlyfans\b/i },
+  { name: 'cliquez ici', pattern: /\bclique[rz]? (?:ici|sur le lien)\b/i },
+  { name: 'offre limitée', pattern: /\boffre (?:limit|sp[ée]ciale|exceptionnelle)/i },
+  { name: 'code promo', pattern: /\bcode (?:promo|de r[ée]duction|parrainage)\b/i },
+  { name: 'achetez maintenant', pattern: /\b(?:achetez|commandez) (?:maintenant|vite|d[èe]s maintenant)\b/i },
+  { name: 'gratuit', pattern: /\b(?:argent|cadeaux?|abonn[ée]s|followers|iphone) gratuits?\b/i },
+  { name: 'gagnez', pattern: /\bgagne[rz]? (?:de l'argent|\d[\d\s.,]*\s?(?:€|euros?))/i },
+  { name: 'suivez-moi', pattern: /\b(?:suivez|abonnez)[- ](?:moi|vous)\b/i },
+];
+
+/** Links, the same link repeated, link shorteners and promotional phrases. */
+export function spamRule(text: string): RuleResult {
+  const reasons: string[] = [];
+  let score = 0;
+
+  const urls = text.match(URL_PATTERN) ?? [];
+  if (urls.length > 0) {
+    const counts = new Map<string, number>();
+    let shortened = 0;
+    for (const url of urls) {
+      const key = url
+        .toLowerCase()
+        .replace(/^https?:\/\//, '')
+        .replace(/^www\./, '')
+        .replace(/[/.,;:!?]+$/, '');
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (SHORTENERS.test(url)) shortened++;
+    }
+    let mostRepeated = 0;
+    for (const count of counts.values()) if (count > mostRepeated) mostRepeated = count;
+    // One or two links are ordinary; many links, or one link pasted again and again, are not.
+    if (urls.length >= 3) {
+      score = Math.max(score, Math.min(0.6, 0.3 + 0.1 * (urls.length - 3)));
+      reasons.push(`${urls.length} links`);
+    }
+    if (mostRepeated >= 2) {
+      score = Math.max(score, mostRepeated >= 3 ? 0.75 : 0.45);
+      reasons.push(`the same link ${mostRepeated} times`);
+    }
+    if (shortened > 0) {
+      score += 0.15;
+      reasons.push('link shortener');
+    }
+  }
+
+  const promotional = PROMOTIONAL.filter((rule) => rule.pattern.test(text)).map((rule) => rule.name);
+  if (promotional.length > 0) {
+    score += 0.2 + 0.15 * (promotional.length - 1) + (urls.length > 0 ? 0.2 : 0);
+    reasons.push(`promotional: ${promotional.join(', ')}${urls.length > 0 ? ' (with a link)' : ''}`);
+  }
+  return score > 0 ? { score: Math.min(0.95, score), reasons } : NONE;
+}
+
+/** Score for a flood of `size` units against the thresholds [review-ish, worse, reject-level]. */
+function floodScore(size: number, [low, mid, high, extreme]: readonly [number, number, number, number]): number {
+  if (size >= extreme) return 0.8;
+  if (size >= high) return 0.6;
+  if (size >= mid) return 0.4;
+  if (size >= low) return 0.2;
+  return 0;
+}
+
+// 2–4 characters repeated at least 8 times in a row: hahahaha…, lolololol…, !?!?!?…
+const SEQUENCE_RUN = /(\S{2,4}?)\1{7,}/g;
+const WORD = /[\p{L}\p{N}']+/gu;
+
+/** Floods: one character, a short sequence, one word, or one line, over and over. */
+export function repetitionRule(text: string): RuleResult {
+  const reasons: string[] = [];
+  let score = 0;
+  const note = (value: number, reason: string) => {
+    if (value <= 0) return;
+    score = Math.max(score, value);
+    reasons.push(reason);
+  };
+
+  // Longest run of one non-space character.
+  let longest = 1;
+  let run = 1;
+  for (let i = 1; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === text.charCodeAt(i - 1) && code !== 32 && code !== 10) {
+      if (++run > longest) longest = run;
+    } else run = 1;
+  }
+  note(floodScore(longest, [12, 30, 80, 200]), `a character repeated ${longest} times`);
+
+  let longestSequence = 0;
+  for (const match of text.matchAll(SEQUENCE_RUN)) {
+    if (match[0].length > longestSequence) longestSequence = match[0].length;
+  }
+  note(floodScore(longestSequence, [24, 60, 160, 400]), `a short sequence repeated over ${longestSequence} characters`);
+
+  // Words: the same word many times in a row, or very few distinct words in a long text.
+  const words = text.toLowerCase().match(WORD) ?? [];
+  let wordRun = 1;
+  let longestWordRun = words.length > 0 ? 1 : 0;
+  const distinct = new Set<string>();
+  for (let i = 0; i < words.length; i++) {
+    distinct.add(words[i]!);
+    if (i > 0 && words[i] === words[i - 1]) {
+      if (++wordRun > longestWordRun) longestWordRun = wordRun;
+    } else wordRun = 1;
+  }
+  note(floodScore(longestWordRun, [5, 10, 25, 60]), `a word repeated ${longestWordRun} times in a row`);
+  if (words.length >= 40 && distinct.size / words.length < 0.15) {
+    note(0.4, `${distinct.size} distinct words out of ${words.length}`);
+  }
+
+  // Lines: the same (non-empty) line pasted again and again.
+  if (text.includes('\n')) {
+    const lines = new Map<string, number>();
+    let mostRepeated = 0;
+    for (const raw of text.split('\n')) {
+      const line = raw.trim().toLowerCase();
+      if (!line) continue;
+      const count = (lines.get(line) ?? 0) + 1;
+      lines.set(line, count);
+      if (count > mostRepeated) mostRepeated = count;
+    }
+    note(floodScore(mostRepeated, [3, 5, 10, 25]), `the same line ${mostRepeated} times`);
+  }
+  return score > 0 ? { score, reasons } : NONE;
+}
+
+export interface LengthLimits {
+  /** Longest text accepted without review, in characters (code units). */
+  maxChars: number;
+  /** Longest run without whitespace that is not a link (base64 blobs, keyboard mashing). */
+  maxTokenChars: number;
+}
+
+/** Over-long texts and very long unbroken tokens go to a human; they are not unsafe by themselves. */
+export function lengthRule(text: string, limits: LengthLimits): RuleResult {
+  const reasons: string[] = [];
+  let score = 0;
+  if (text.length > limits.maxChars) {
+    score = 0.5;
+    reasons.push(`${text.length} characters, over the ${limits.maxChars} limit`);
+  }
+  let token = 0;
+  let longest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 32 || code === 10 || code === 9 || code === 13) token = 0;
+    else if (++token > longest) longest = token;
+  }
+  if (longest > limits.maxTokenChars) {
+    const longestToken = (text.match(/\S+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
+    if (!/^(?:https?:\/\/|www\.)/i.test(longestToken)) {
+      score = Math.max(score, 0.3);
+      reasons.push(`an unbroken run of ${longest} characters`);
+    }
+  }
+  return score > 0 ? { score, reasons } : NONE;
+}
