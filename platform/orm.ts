@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Constructor, EntityManager, MigrationObject } from '@mikro-orm/core';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
@@ -7,7 +6,7 @@ import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
 import { PGliteDialect } from 'kysely';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
-import { PgliteCluster } from './pglite-cluster.js';
+import { PgliteCluster, pgliteClusterDir } from './pglite-cluster.js';
 import { importLegacyDatabase } from './pglite-legacy.js';
 
 export type Orm = Awaited<ReturnType<typeof PostgresORM.init>> | Awaited<ReturnType<typeof PgliteORM.init>>;
@@ -28,10 +27,7 @@ export function databaseName(config: Config, service: string): string {
   return `${config.DATABASE_PREFIX}_${service}`;
 }
 
-/** The embedded profile's one PGlite cluster, shared by every subgraph of the process. */
-export function pgliteClusterDir(config: Config): string {
-  return resolve(config.DATA_DIR, 'pglite');
-}
+export { pgliteClusterDir };
 
 /**
  * Opens the subgraph's own database and applies its committed migrations: on PostgreSQL

@@ -18,6 +18,11 @@ export interface PgliteSession {
   readonly waitReady: Promise<void>;
 }
 
+/** The embedded profile's one PGlite cluster, shared by every subgraph of the process. */
+export function pgliteClusterDir(config: { DATA_DIR: string }): string {
+  return resolve(config.DATA_DIR, 'pglite');
+}
+
 /** A data directory that another live process holds (two PGlite instances on one directory corrupt it). */
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
