@@ -26,6 +26,7 @@ function exitOnKnownFailure(error: unknown): never {
 const cluster = config.DATABASE_URL ? undefined : PgliteCluster.acquire(pgliteClusterDir(config));
 cluster?.catch(() => undefined); // awaited (and reported) below
 const { startStack } = await import('./stack.js');
+const modulesLoadedMs = Math.round(performance.now());
 await cluster?.catch(exitOnKnownFailure);
 const stack = await startStack(config).catch(exitOnKnownFailure);
 await (await cluster)?.release();
@@ -37,6 +38,6 @@ const profile = [
   config.KAFKA_BROKERS ? 'Kafka' : 'in-process event bus',
 ].join(', ');
 // From process start: module loading is part of what a user waits for.
-process.stdout.write(
-  `NexusAI graph ready at ${stack.gateway.url} (${profile}; ready in ${Math.round(performance.now())} ms)\n`,
-);
+const readyMs = Math.round(performance.now());
+stack.runtime.logger.info({ modulesLoadedMs, readyMs }, 'start-up timings (ms since process start)');
+process.stdout.write(`NexusAI graph ready at ${stack.gateway.url} (${profile}; ready in ${readyMs} ms)\n`);
