@@ -115,14 +115,6 @@ export class PgliteCluster {
     };
   }
 
-  /** Whether a schema exists yet (a first start creates it with the subgraph's migrations). */
-  async hasSchema(schema: string): Promise<boolean> {
-    const result = await this.exclusive(undefined, () =>
-      this.pglite.query('select 1 from pg_namespace where nspname = $1', [schema]),
-    );
-    return result.rows.length > 0;
-  }
-
   /** Ends one `acquire`; the last one closes the cluster. */
   async release(): Promise<void> {
     this.users -= 1;
