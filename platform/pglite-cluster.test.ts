@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PgliteCluster } from './pglite-cluster.js';
+import { DataDirInUseError, PgliteCluster } from './pglite-cluster.js';
 
 describe('PgliteCluster', () => {
   let dir: string;
@@ -61,5 +62,17 @@ describe('PgliteCluster', () => {
     const reopened = await PgliteCluster.acquire(dir); // the files are intact and free again
     expect(reopened).not.toBe(first);
     await reopened.release();
+  }, 60_000);
+
+  test('a lock left by a process that died is taken over; a live holder is refused', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // exited: its pid is free
+    writeFileSync(`${dir}.lock`, `${dead}\n`);
+    const cluster = await PgliteCluster.acquire(dir);
+    expect(readFileSync(`${dir}.lock`, 'utf8').trim()).toBe(String(process.pid));
+    await cluster.release();
+
+    writeFileSync(`${dir}.lock`, `${process.ppid}\n`); // alive: the test runner's parent
+    await expect(PgliteCluster.acquire(dir)).rejects.toThrow(DataDirInUseError);
+    expect(readFileSync(`${dir}.lock`, 'utf8').trim()).toBe(String(process.ppid)); // left to its holder
   }, 60_000);
 });

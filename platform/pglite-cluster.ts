@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 
 /**
@@ -161,7 +161,7 @@ function takeLock(lockFile: string, dir: string): void {
     }
     rmSync(lockFile, { force: true }); // left behind by a process that died
   }
-  throw new DataDirInUseError(`could not lock ${dir} (${join(lockFile)})`);
+  throw new DataDirInUseError(`could not lock ${dir}: ${lockFile} keeps reappearing`);
 }
 
 function isAlive(pid: number): boolean {
