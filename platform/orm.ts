@@ -1,12 +1,13 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Constructor, EntityManager, MigrationObject } from '@mikro-orm/core';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
 import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
+import { PGliteDialect } from 'kysely';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { PgliteCluster, pgliteClusterDir } from './pglite-cluster.js';
+import { importLegacyDatabase } from './pglite-legacy.js';
 
 export type Orm = Awaited<ReturnType<typeof PostgresORM.init>> | Awaited<ReturnType<typeof PgliteORM.init>>;
 export type { EntityManager };
@@ -21,18 +22,68 @@ export interface DatabaseOptions {
   onQuery?: (sql: string) => void;
 }
 
-/** Database name (PostgreSQL) or data directory (PGlite) of one subgraph. */
-export function databaseLocation(config: Config, service: string): string {
-  return config.DATABASE_URL ? `${config.DATABASE_PREFIX}_${service}` : resolve(config.DATA_DIR, service);
+/** Database name of one subgraph on PostgreSQL. */
+export function databaseName(config: Config, service: string): string {
+  return `${config.DATABASE_PREFIX}_${service}`;
 }
 
+export { pgliteClusterDir };
+
 /**
- * Opens the subgraph's own database (PostgreSQL when DATABASE_URL is set, else an
- * embedded PGlite cluster under DATA_DIR) and applies its committed migrations.
+ * Opens the subgraph's own database and applies its committed migrations: on PostgreSQL
+ * (DATABASE_URL) a database of its own; embedded, a schema named after the subgraph in
+ * the process's one PGlite cluster under DATA_DIR.
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
   const { config, service } = options;
-  const common = {
+  if (config.DATABASE_URL) {
+    const orm = await PostgresORM.init({
+      ...ormOptions(options),
+      clientUrl: config.DATABASE_URL,
+      dbName: databaseName(config, service),
+      pool: { min: 0, max: 10 },
+    });
+    // Creates the subgraph's database on first start; tables come from migrations only.
+    await orm.schema.ensureDatabase();
+    await migrate(orm, options.logger);
+    return orm;
+  }
+  const cluster = await PgliteCluster.acquire(pgliteClusterDir(config));
+  const session = cluster.session(service);
+  let orm: Orm | undefined;
+  try {
+    // Entities are qualified with the schema; the session's search path covers unqualified SQL.
+    orm = await PgliteORM.init({
+      ...ormOptions(options),
+      dbName: service,
+      schema: service,
+      driverOptions: new PGliteDialect({ pglite: session }),
+    });
+    await migrate(orm, options.logger);
+    await importLegacyDatabase({ dataDir: config.DATA_DIR, service, cluster, logger: options.logger });
+    return orm;
+  } catch (error) {
+    await orm?.close().catch(() => undefined);
+    await session.close();
+    throw error;
+  } finally {
+    await cluster.release(); // the session holds the cluster until orm.close()
+  }
+}
+
+/**
+ * A throw-away PGlite database of its own in `dir`, tables in `public` and nothing
+ * schema-qualified: what `npm run migration:create` diffs the entities against, so
+ * generated migrations stay free of schema names and run on both profiles.
+ */
+export async function openScratchDatabase(options: DatabaseOptions, dir: string): Promise<Orm> {
+  const orm = await PgliteORM.init({ ...ormOptions(options), dbName: dir });
+  await migrate(orm, options.logger);
+  return orm;
+}
+
+function ormOptions(options: DatabaseOptions) {
+  return {
     entities: options.entities,
     metadataProvider: ReflectMetadataProvider,
     extensions: [Migrator],
@@ -50,24 +101,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
     colors: false,
     forceUtcTimezone: true,
   };
-  let orm: Orm;
-  if (config.DATABASE_URL) {
-    orm = await PostgresORM.init({
-      ...common,
-      clientUrl: config.DATABASE_URL,
-      dbName: databaseLocation(config, service),
-      pool: { min: 0, max: 10 },
-    });
-    // Creates the subgraph's database on first start; tables come from migrations only.
-    await orm.schema.ensureDatabase();
-  } else {
-    const dir = databaseLocation(config, service);
-    mkdirSync(dir, { recursive: true });
-    orm = await PgliteORM.init({ ...common, dbName: dir });
-  }
+}
+
+async function migrate(orm: Orm, logger: Logger): Promise<void> {
   const applied = await orm.migrator.up();
   if (applied.length > 0) {
-    options.logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
+    logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
   }
-  return orm;
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
-import { openDatabase } from '../platform/orm.js';
+import { openScratchDatabase } from '../platform/orm.js';
 import { subgraphModels } from './subgraph-models.js';
 
 const args = process.argv.slice(2);
@@ -22,13 +22,16 @@ async function diff(service: string, target: string, name?: string): Promise<str
   const dataDir = mkdtempSync(join(tmpdir(), 'nexus-migrate-'));
   try {
     const config = loadConfig({ ...process.env, DATABASE_URL: '', DATA_DIR: dataDir });
-    const orm = await openDatabase({
-      service,
-      config,
-      logger: createLogger('migrations', 'warn'),
-      entities: model.entities,
-      migrations: model.migrations,
-    });
+    const orm = await openScratchDatabase(
+      {
+        service,
+        config,
+        logger: createLogger('migrations', 'warn'),
+        entities: model.entities,
+        migrations: model.migrations,
+      },
+      dataDir,
+    );
     const result = await orm.migrator.create(target, false, model.migrations.length === 0, name);
     await orm.close();
     return result.fileName || undefined;

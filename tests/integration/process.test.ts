@@ -1,7 +1,14 @@
+import 'reflect-metadata';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { loadConfig } from '../../platform/config.js';
+import { OutboxRelay } from '../../platform/events/outbox.js';
+import { openScratchDatabase } from '../../platform/orm.js';
+import { closeRuntime, createRuntime } from '../../platform/server/runtime.js';
+import { usersSubgraph } from '../../subgraphs/users/schema.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { gql, GOOD_PASSWORD, LOGIN, register, uniqueEmail } from '../support/http.js';
 
@@ -27,7 +34,54 @@ function launch(env: Record<string, string>) {
 }
 
 async function ports() {
-  return { GATEWAY_PORT: String(await TcpProxy.freePort()), USERS_PORT: String(await TcpProxy.freePort()) };
+  return {
+    GATEWAY_PORT: String(await TcpProxy.freePort()),
+    USERS_PORT: String(await TcpProxy.freePort()),
+    COMPANIONS_PORT: String(await TcpProxy.freePort()),
+  };
+}
+
+/** Reads the embedded cluster as an operator would, once no process holds it. */
+async function inCluster<T>(dataDir: string, work: (db: PGlite) => Promise<T>): Promise<T> {
+  const db = await PGlite.create({ dataDir: join(dataDir, 'pglite') });
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function login(url: string, email: string) {
+  const response = await gql<{ login: { user: { email: string } } }>(url, LOGIN, {
+    input: { email, password: GOOD_PASSWORD },
+  });
+  return response.body.data?.login.user.email;
+}
+
+/** What an earlier version left behind: the users subgraph in a PGlite cluster of its own, `DATA_DIR/users`. */
+async function legacyUsersDirectory(dataDir: string, email: string): Promise<void> {
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PASSWORD_MEMORY_KIB: '8192',
+    PASSWORD_ITERATIONS: '1',
+  });
+  const runtime = await createRuntime(config, 'legacy');
+  const orm = await openScratchDatabase(
+    {
+      service: 'users',
+      config,
+      logger: runtime.logger,
+      entities: usersSubgraph.entities,
+      migrations: usersSubgraph.migrations,
+    },
+    join(dataDir, 'users'),
+  );
+  const outbox = new OutboxRelay({ orm, bus: runtime.bus, logger: runtime.logger });
+  const { accounts } = usersSubgraph.createServices({ ...runtime, orm, outbox });
+  await accounts.register(orm.em.fork(), { email, password: GOOD_PASSWORD, displayName: 'Legacy' });
+  await orm.close();
+  await closeRuntime(runtime);
 }
 
 describe('the npm start process', () => {
@@ -48,13 +102,69 @@ describe('the npm start process', () => {
 
     const second = launch({ DATA_DIR: dataDir, ...(await ports()) });
     const secondUrl = await second.ready;
-    const login = await gql<{ login: { user: { email: string } } }>(secondUrl, LOGIN, {
-      input: { email, password: GOOD_PASSWORD },
-    });
-    expect(login.body.data!.login.user.email).toBe(email);
+    expect(await login(secondUrl, email)).toBe(email);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
-  });
+  }, 180_000);
+
+  test('keeps every subgraph in its own schema of one PGlite cluster, across restarts', async () => {
+    const first = launch({ DATA_DIR: dataDir, ...(await ports()) });
+    await register(await first.ready, { email: uniqueEmail() });
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+
+    const tables = await inCluster(dataDir, async (db) => {
+      const result = await db.query<{ name: string }>(
+        `select table_schema || '.' || table_name as name from information_schema.tables
+         where table_schema in ('public', 'users', 'companions') order by 1`,
+      );
+      return result.rows.map((row) => row.name);
+    });
+    // The same table name in two subgraphs stays two tables; nothing lands in public.
+    expect(tables).toEqual(
+      expect.arrayContaining(['users.users', 'users.outbox', 'companions.companions', 'companions.outbox']),
+    );
+    expect(tables.filter((name) => name.startsWith('public.'))).toEqual([]);
+    expect(existsSync(join(dataDir, 'users'))).toBe(false);
+    expect(existsSync(join(dataDir, 'companions'))).toBe(false);
+  }, 180_000);
+
+  test('imports a per-subgraph directory of an earlier version and keeps the old one aside', async () => {
+    const legacyDir = mkdtempSync(join(tmpdir(), 'nexus-legacy-'));
+    try {
+      const email = uniqueEmail('legacy');
+      await legacyUsersDirectory(legacyDir, email);
+      const run = launch({ DATA_DIR: legacyDir, ...(await ports()) });
+      const url = await run.ready;
+      expect(await login(url, email)).toBe(email);
+      run.child.kill('SIGINT');
+      expect(await run.exited).toBe(0);
+      expect(existsSync(join(legacyDir, 'users'))).toBe(false);
+      expect(existsSync(join(legacyDir, 'users.imported', 'PG_VERSION'))).toBe(true);
+
+      // Imported once: the next start uses the shared cluster alone and still has the account.
+      const again = launch({ DATA_DIR: legacyDir, ...(await ports()) });
+      expect(await login(await again.ready, email)).toBe(email);
+      again.child.kill('SIGINT');
+      expect(await again.exited).toBe(0);
+    } finally {
+      rmSync(legacyDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  test('a second process on the same DATA_DIR is refused in one line, and the first keeps running', async () => {
+    const first = launch({ DATA_DIR: dataDir, ...(await ports()) });
+    const url = await first.ready;
+    const second = launch({ DATA_DIR: dataDir, ...(await ports()) });
+    second.ready.catch(() => undefined);
+    expect(await second.exited).toBe(1);
+    const lines = second.output().stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('in use by process');
+    expect(await login(url, uniqueEmail('nobody'))).toBeUndefined(); // still answering
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+  }, 180_000);
 
   test.each([
     [{ GATEWAY_PORT: 'eighty' }, 'GATEWAY_PORT'],
