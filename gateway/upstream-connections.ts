@@ -1,11 +1,14 @@
 import { createClient, type Client, type ExecutionResult, type Sink } from 'graphql-ws';
 import WebSocket from 'ws';
-import { IdentityHeader, identityToHeaders, type Identity } from '../platform/auth/identity.js';
+import { Gauge, type Registry } from 'prom-client';
+import { IdentityExtension, IdentityHeader } from '../platform/auth/identity.js';
 
 export interface UpstreamRequest {
   query: string;
   operationName?: string;
   variables: Record<string, unknown>;
+  /** The caller's signed identity token (absent: anonymous), sent with this operation only. */
+  identityToken?: string;
 }
 
 export type UpstreamEvent = ExecutionResult<Record<string, unknown>, unknown>;
@@ -58,25 +61,30 @@ export interface UpstreamOptions {
   urlOf(serviceName: string): string | undefined;
   secret: string;
   heartbeat: Heartbeat;
+  registry: Registry;
+  /** How long a socket with no subscription left stays open for the next one. */
+  idleCloseMs: number;
 }
 
 /**
- * The upstream graphql-ws connections of one client connection: at most one per
- * subgraph, multiplexing that client's subscriptions to it. A subgraph learns the
- * caller's identity from connection_init, and a client's identity is fixed for the
- * life of its socket, so its subscriptions can share a connection while different
- * clients cannot. Connections open on the first subscription and close when the last
- * one ends (graphql-ws's lazy mode), so an idle client costs nothing upstream.
+ * One multiplexed graphql-ws connection per subgraph, shared by every client of this
+ * gateway: the connection carries only the gateway's secret, and each subscribe message
+ * carries its caller's signed identity and request id in `extensions`, which the subgraph
+ * verifies per operation. A socket opens with the first subscription and closes
+ * `idleCloseMs` after the last one ends (graphql-ws's lazy mode), so an idle gateway
+ * holds nothing upstream.
  */
 export class UpstreamConnections {
   private readonly clients = new Map<string, Client>();
-  /** Sent as x-request-id with the connection: the request that opened it. */
-  private openingRequestId = '';
+  private readonly gauge: Gauge;
 
-  constructor(
-    private readonly options: UpstreamOptions,
-    private readonly identity: Identity | null,
-  ) {}
+  constructor(private readonly options: UpstreamOptions) {
+    this.gauge = new Gauge({
+      name: 'gateway_upstream_connections',
+      help: 'graphql-ws connections open from the gateway to subgraphs',
+      registers: [options.registry],
+    });
+  }
 
   /** Starts one subscription on the subgraph; the returned function ends it (sends complete upstream). */
   subscribe(serviceName: string, request: UpstreamRequest, requestId: string, sink: Sink<UpstreamEvent>): () => void {
@@ -85,8 +93,12 @@ export class UpstreamConnections {
       client = this.connect(serviceName);
       this.clients.set(serviceName, client);
     }
-    this.openingRequestId = requestId;
-    return client.subscribe(request, sink);
+    const extensions: Record<string, unknown> = { [IdentityExtension.requestId]: requestId };
+    if (request.identityToken) extensions[IdentityExtension.identity] = request.identityToken;
+    return client.subscribe(
+      { query: request.query, operationName: request.operationName, variables: request.variables, extensions },
+      sink,
+    );
   }
 
   private connect(serviceName: string): Client {
@@ -97,19 +109,25 @@ export class UpstreamConnections {
     return createClient({
       url: url.toString(),
       webSocketImpl: WebSocket,
-      connectionParams: () => ({
-        [IdentityHeader.secret]: this.options.secret,
-        [IdentityHeader.requestId]: this.openingRequestId,
-        ...identityToHeaders(this.identity),
-      }),
+      connectionParams: { [IdentityHeader.secret]: this.options.secret },
+      lazy: true,
+      lazyCloseTimeout: this.options.idleCloseMs,
       // A dropped subgraph fails its subscriptions at once: a silent resubscribe would
       // replay the stream from its start, and the client is the one that knows where to resume.
+      // The next subscription opens a fresh socket.
       retryAttempts: 0,
-      on: { opened: (socket) => this.options.heartbeat.watch(socket as WebSocket) },
+      on: {
+        opened: (raw) => {
+          const socket = raw as WebSocket;
+          this.gauge.inc();
+          socket.once('close', () => this.gauge.dec());
+          this.options.heartbeat.watch(socket);
+        },
+      },
     });
   }
 
-  /** Closes every upstream connection (the client's socket is gone). */
+  /** Closes every upstream connection (the gateway is stopping). */
   dispose(): void {
     // dispose() rejects when the socket never connected: nothing is left to close then.
     for (const client of this.clients.values()) Promise.resolve(client.dispose()).catch(() => undefined);

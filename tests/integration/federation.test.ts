@@ -2,7 +2,7 @@ import { profiles } from '../support/profiles.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
 import { bearer, gql, register } from '../support/http.js';
 import { statementsDuring } from '../support/sql.js';
-import { decodePayload } from '../support/tokens.js';
+import { subgraphHeaders } from '../support/ws.js';
 
 const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id displayName } } }';
 
@@ -23,19 +23,13 @@ describe.each(profiles())('entity resolution is batched ($name profile)', (profi
   afterAll(() => stack?.destroy());
 
   test('100 User references from another subgraph cost one SQL statement', async () => {
-    const claims = decodePayload(token) as { sub: string; sid: string; role: string };
     let data: { _entities: { id: string }[] } | undefined;
     const statements = await statementsDuring(stack, 'users', async () => {
       const response = await gql<{ _entities: { id: string }[] }>(
         stack.subgraphs.users!.url,
         ENTITIES,
         { r: ids.map((id) => ({ __typename: 'User', id })) },
-        {
-          'x-gateway-secret': stack.config.gatewaySecret,
-          'x-user-id': claims.sub,
-          'x-user-role': claims.role,
-          'x-session-id': claims.sid,
-        },
+        subgraphHeaders(stack, token),
       );
       data = response.body.data ?? undefined;
     });
