@@ -158,12 +158,7 @@ function shapingOperation(prepared: PreparedSubscription, apiSchema: Subscriptio
 /** True when an event can be shaped without running the plan: nothing else to fetch, nothing to rewrite. */
 function shapeOnly(prepared: PreparedSubscription, event: UpstreamEvent): boolean {
   const { primary } = prepared;
-  return (
-    !prepared.rest &&
-    !event.errors?.length &&
-    !primary.outputRewrites?.length &&
-    !primary.inputRewrites?.length
-  );
+  return !prepared.rest && !event.errors?.length && !primary.outputRewrites?.length && !primary.inputRewrites?.length;
 }
 
 const END = Symbol('end');

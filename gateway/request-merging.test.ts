@@ -56,7 +56,9 @@ describe('request merging', () => {
   test('only queries are reads', () => {
     expect(isReadOperation('query Me__users__0 { me { id } }')).toBe(true);
     expect(isReadOperation('{ me { id } }')).toBe(true);
-    expect(isReadOperation('mutation Login__users__0($i: LoginInput!) { login(input: $i) { accessToken } }')).toBe(false);
+    expect(isReadOperation('mutation Login__users__0($i: LoginInput!) { login(input: $i) { accessToken } }')).toBe(
+      false,
+    );
     expect(isReadOperation('subscription { ticks { n } }')).toBe(false);
   });
 });

@@ -153,13 +153,17 @@ export async function startSubgraph<Services>(
     {
       schema,
       onConnect: ({ connectionParams }) => {
-        const accepted = isGatewaySecret(String(param(connectionParams, IdentityHeader.secret) ?? ''), config.gatewaySecret);
+        const accepted = isGatewaySecret(
+          String(param(connectionParams, IdentityHeader.secret) ?? ''),
+          config.gatewaySecret,
+        );
         if (accepted) wsConnections.inc();
         return accepted;
       },
       onDisconnect: () => wsConnections.dec(),
       onSubscribe: (ctx, id, payload) => {
-        const token = payload.extensions?.[IdentityExtension.identity] ?? param(ctx.connectionParams, IdentityHeader.identity);
+        const token =
+          payload.extensions?.[IdentityExtension.identity] ?? param(ctx.connectionParams, IdentityHeader.identity);
         const identity = verified(token);
         if (identity === undefined) {
           return [new GraphQLError(BAD_IDENTITY, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
