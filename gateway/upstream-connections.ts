@@ -71,11 +71,12 @@ export interface UpstreamOptions {
  * gateway: the connection carries only the gateway's secret, and each subscribe message
  * carries its caller's signed identity and request id in `extensions`, which the subgraph
  * verifies per operation. A socket opens with the first subscription and closes
- * `idleCloseMs` after the last one ends (graphql-ws's lazy mode), so an idle gateway
- * holds nothing upstream.
+ * `idleCloseMs` after the last one ends, so an idle gateway holds nothing upstream. A
+ * socket that drops fails its subscriptions; the next subscription opens a fresh one.
  */
 export class UpstreamConnections {
   private readonly clients = new Map<string, Client>();
+  private readonly usage = new WeakMap<Client, Usage>();
   private readonly gauge: Gauge;
 
   constructor(private readonly options: UpstreamOptions) {
@@ -95,10 +96,37 @@ export class UpstreamConnections {
     }
     const extensions: Record<string, unknown> = { [IdentityExtension.requestId]: requestId };
     if (request.identityToken) extensions[IdentityExtension.identity] = request.identityToken;
-    return client.subscribe(
+    const held = this.usage.get(client)!;
+    const heldClient = client;
+    held.active += 1;
+    clearTimeout(held.idleTimer);
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      held.active -= 1;
+      if (held.active === 0) {
+        held.idleTimer = setTimeout(() => this.retire(serviceName, heldClient), this.options.idleCloseMs).unref();
+      }
+    };
+    const unsubscribe = client.subscribe(
       { query: request.query, operationName: request.operationName, variables: request.variables, extensions },
-      sink,
+      {
+        next: (event) => sink.next(event as UpstreamEvent),
+        error: (error) => {
+          end();
+          sink.error(error);
+        },
+        complete: () => {
+          end();
+          sink.complete();
+        },
+      },
     );
+    return () => {
+      end();
+      unsubscribe();
+    };
   }
 
   private connect(serviceName: string): Client {
@@ -106,31 +134,56 @@ export class UpstreamConnections {
     if (!httpUrl) throw new Error(`no URL for subgraph ${serviceName}`);
     const url = new URL(httpUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    return createClient({
+    const client: Client = createClient({
       url: url.toString(),
       webSocketImpl: WebSocket,
       connectionParams: { [IdentityHeader.secret]: this.options.secret },
-      lazy: true,
-      lazyCloseTimeout: this.options.idleCloseMs,
+      // Connected as long as this pool keeps the client (idle closing is ours: graphql-ws's
+      // lazy close timer survives dispose() and would hold the process open).
+      lazy: false,
+      onNonLazyError: () => undefined, // each subscription reports the failure to its client
       // A dropped subgraph fails its subscriptions at once: a silent resubscribe would
       // replay the stream from its start, and the client is the one that knows where to resume.
-      // The next subscription opens a fresh socket.
       retryAttempts: 0,
       on: {
         opened: (raw) => {
           const socket = raw as WebSocket;
           this.gauge.inc();
-          socket.once('close', () => this.gauge.dec());
+          socket.once('close', () => {
+            this.gauge.dec();
+            this.forget(serviceName, client);
+          });
           this.options.heartbeat.watch(socket);
         },
+        // Never reused after a close (graphql-ws fails its subscriptions and, with no retries,
+        // stays down): the next subscription gets a fresh connection.
+        closed: () => this.forget(serviceName, client),
       },
     });
+    this.usage.set(client, { active: 0, idleTimer: undefined });
+    return client;
+  }
+
+  private forget(serviceName: string, client: Client): void {
+    clearTimeout(this.usage.get(client)?.idleTimer);
+    if (this.clients.get(serviceName) === client) this.clients.delete(serviceName);
+  }
+
+  /** Closes an idle connection (or every one, when the gateway stops). */
+  private retire(serviceName: string, client: Client): void {
+    this.forget(serviceName, client);
+    // dispose() rejects when the socket never connected: nothing is left to close then.
+    Promise.resolve(client.dispose()).catch(() => undefined);
   }
 
   /** Closes every upstream connection (the gateway is stopping). */
   dispose(): void {
-    // dispose() rejects when the socket never connected: nothing is left to close then.
-    for (const client of this.clients.values()) Promise.resolve(client.dispose()).catch(() => undefined);
-    this.clients.clear();
+    for (const [name, client] of [...this.clients]) this.retire(name, client);
   }
+}
+
+interface Usage {
+  /** Subscriptions running on the connection; at 0 the idle timer runs. */
+  active: number;
+  idleTimer: NodeJS.Timeout | undefined;
 }
