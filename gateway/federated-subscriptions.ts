@@ -1,9 +1,8 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
-import { Kind } from 'graphql';
 import { operationFromDocument, type Operation } from '@apollo/federation-internals';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
-import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { IdentitySigner } from '../platform/auth/signed-identity.js';
 import { ErrorCode, isMaskedInternal, maskError } from '../platform/errors.js';
@@ -176,7 +175,8 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
   private readonly release: () => void;
   private readonly started = performance.now();
   private delivered = 0;
-  private readonly services: ServiceMap;
+  /** Data sources through this subscription's entity memo; made on the first event that needs them. */
+  private services: ServiceMap | undefined;
 
   constructor(
     private readonly owner: FederatedSubscriptions,
@@ -185,7 +185,6 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
     private readonly variables: Record<string, unknown>,
     private readonly context: GatewayContext,
   ) {
-    this.services = owner.serviceMapFor(new EntityMemo(owner.entityTtlMs));
     const { primary } = prepared;
     const upstreamVariables: Record<string, unknown> = {};
     for (const name of primary.variableUsages ?? []) {
@@ -292,6 +291,7 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
     }
     if (shapeOnly(this.prepared, event)) return this.shape(event);
     try {
+      this.services ??= this.owner.serviceMapFor(new EntityMemo(this.owner.entityTtlMs));
       const services: ServiceMap = Object.create(this.services);
       services[EVENT_SOURCE] = { process: async () => event as never };
       const result = await executeQueryPlan(
