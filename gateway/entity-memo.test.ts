@@ -4,7 +4,7 @@ import { EntityMemo } from './entity-memo.js';
 type Response = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
 describe('entity memo', () => {
-  test('a fresh answer is reused (as a copy), an expired one fetched again', async () => {
+  test('a fresh answer is reused (as a copy); an expired one is refreshed in the background, then waited for', async () => {
     let now = 0;
     let fetches = 0;
     const memo = new EntityMemo(1000, () => now);
@@ -15,8 +15,14 @@ describe('entity memo', () => {
     expect(fetches).toBe(1);
     expect(second).toEqual(first);
     expect(second).not.toBe(first);
+    // Expired: this event still gets v1 at once, and a refresh starts.
     now = 1000;
+    expect(await memo.get('k', fetch)).toEqual({ data: { user: { name: 'v1' } } });
+    expect(fetches).toBe(2);
     expect(await memo.get('k', fetch)).toEqual({ data: { user: { name: 'v2' } } });
+    // Past twice the TTL nothing stale is served: the event waits for a fresh answer.
+    now = 5000;
+    expect(await memo.get('k', fetch)).toEqual({ data: { user: { name: 'v3' } } });
   });
 
   test('answers with errors and failures are not kept; concurrent asks share one fetch', async () => {
