@@ -3,6 +3,10 @@
  * what a run created (its PostgreSQL databases).
  */
 import { formatNumber } from './harness.js';
+import { IdentityHeader, type Role } from '../platform/auth/identity.js';
+import { signIdentity } from '../platform/auth/signed-identity.js';
+
+const BENCH_IDENTITY_TTL_SECONDS = 6 * 3600;
 
 export const out = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -49,7 +53,7 @@ export interface Account {
   userId: string;
   /** Through the gateway: the access token, as a client sends it (HTTP header and connection_init). */
   bearer: Record<string, string>;
-  /** What the gateway forwards for this user: identity headers (no secret). */
+  /** What the gateway forwards for this user: the signed identity header (no secret). */
   identity: Record<string, string>;
   /** Straight to a subgraph: the gateway's secret and the identity, as the gateway sends them. */
   direct: Record<string, string>;
@@ -64,7 +68,13 @@ export function accountOf(token: string, gatewaySecret: string): Account {
     role: string;
     sid: string;
   };
-  const identity = { 'x-user-id': claims.sub, 'x-user-role': claims.role, 'x-session-id': claims.sid };
+  // Signed as the gateway signs it, valid for the length of a benchmark.
+  const identityToken = signIdentity(
+    { userId: claims.sub, role: claims.role as Role, sessionId: claims.sid },
+    gatewaySecret,
+    BENCH_IDENTITY_TTL_SECONDS,
+  );
+  const identity = { [IdentityHeader.identity]: identityToken };
   return {
     userId: claims.sub,
     bearer: { authorization: `Bearer ${token}` },

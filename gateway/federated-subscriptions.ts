@@ -1,12 +1,15 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import { computeResponse } from '@apollo/gateway/dist/resultShaping.js';
+import { operationFromDocument, type Operation } from '@apollo/federation-internals';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
-import { GraphQLError, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
+import { GraphQLError, Kind, type FormattedExecutionResult, type GraphQLFormattedError } from 'graphql';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Identity } from '../platform/auth/identity.js';
+import type { IdentitySigner } from '../platform/auth/signed-identity.js';
 import { ErrorCode, isMaskedInternal, maskError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { PreparedSubscription, SubscriptionPlanner } from './subscription-planner.js';
+import { EntityMemo } from './entity-memo.js';
 import { Heartbeat, UpstreamConnections, type UpstreamEvent } from './upstream-connections.js';
 
 /** The primary fetch's answer comes from the event itself, through this pseudo-subgraph. */
@@ -18,12 +21,18 @@ type Result = FormattedExecutionResult<Record<string, unknown>, Record<string, u
 export interface FederatedSubscriptionsOptions {
   logger: Logger;
   secret: string;
+  /** Signs each subscription's identity for the subgraph (the upstream socket is shared). */
+  signer: IdentitySigner;
   /** The gateway's data sources by subgraph name (entity fetches reuse them). */
   dataSources: ReadonlyMap<string, GraphQLDataSource>;
   urlOf(serviceName: string): string | undefined;
   registry: Registry;
   /** Upstream ping interval; a subgraph that misses a ping is dropped. */
   upstreamKeepAliveMs: number;
+  /** How long an upstream socket with no subscription left stays open. */
+  upstreamIdleCloseMs: number;
+  /** How long a subscription reuses an entity fetch's result (0: never). */
+  entityTtlMs: number;
   /** Events queued for one slow client before its subscription is dropped. */
   maxBufferedEvents?: number;
 }
@@ -33,16 +42,26 @@ export interface FederatedSubscriptionsOptions {
  * subscription to the subgraph owning the root field, and for each event the gateway
  * executes a plan whose first step is that fetch answered by the event, followed by the
  * rest (entity fetches to other subgraphs) — merged and shaped by @apollo/gateway's
- * executor like any query.
+ * executor like any query. Upstream sockets are shared by all clients (one per subgraph,
+ * identity signed per operation); entity fetches are memoised per subscription for
+ * `entityTtlMs`; events that need no other subgraph skip the executor and are only shaped.
  */
 export class FederatedSubscriptions {
   private planner: SubscriptionPlanner | undefined;
   private readonly heartbeat: Heartbeat;
+  private readonly pool: UpstreamConnections;
   readonly open: Gauge;
   readonly events: Counter;
 
   constructor(private readonly options: FederatedSubscriptionsOptions) {
     this.heartbeat = new Heartbeat(options.upstreamKeepAliveMs);
+    this.pool = new UpstreamConnections({
+      urlOf: options.urlOf,
+      secret: options.secret,
+      heartbeat: this.heartbeat,
+      registry: options.registry,
+      idleCloseMs: options.upstreamIdleCloseMs,
+    });
     this.open = new Gauge({
       name: 'gateway_subscriptions_open',
       help: 'Subscriptions open through the gateway',
@@ -64,43 +83,6 @@ export class FederatedSubscriptions {
     return this.planner;
   }
 
-  /**
-   * Upstream connections shared by every subscription of one identity (refcounted).
-   * Transports (graphql-ws, SSE, multipart) only call start(); how upstream sockets are
-   * pooled is this class's business.
-   */
-  private readonly upstreams = new Map<string, { connections: UpstreamConnections; refs: number }>();
-
-  private acquire(identity: Identity | null): { connections: UpstreamConnections; release: () => void } {
-    const key = identity ? `${identity.userId}:${identity.sessionId}:${identity.role}` : 'anonymous';
-    let entry = this.upstreams.get(key);
-    if (!entry) {
-      entry = {
-        connections: new UpstreamConnections(
-          { urlOf: this.options.urlOf, secret: this.options.secret, heartbeat: this.heartbeat },
-          identity,
-        ),
-        refs: 0,
-      };
-      this.upstreams.set(key, entry);
-    }
-    entry.refs += 1;
-    const held = entry;
-    let released = false;
-    return {
-      connections: held.connections,
-      release: () => {
-        if (released) return;
-        released = true;
-        held.refs -= 1;
-        if (held.refs === 0 && this.upstreams.get(key) === held) {
-          this.upstreams.delete(key);
-          held.connections.dispose();
-        }
-      },
-    };
-  }
-
   /** One client subscription, whatever transport carries it. */
   start(
     prepared: PreparedSubscription,
@@ -108,19 +90,29 @@ export class FederatedSubscriptions {
     variables: Record<string, unknown>,
     context: GatewayContext,
   ): AsyncIterableIterator<Result> {
-    const { connections, release } = this.acquire(context.identity);
-    return new FederatedSubscription(this, prepared, planner, variables, context, connections, release);
+    return new FederatedSubscription(this, prepared, planner, variables, context);
+  }
+
+  get upstream(): UpstreamConnections {
+    return this.pool;
+  }
+
+  get entityTtlMs(): number {
+    return this.options.entityTtlMs;
+  }
+
+  signedIdentity(context: GatewayContext): string | undefined {
+    return context.identity ? this.options.signer.sign(context.identity) : undefined;
   }
 
   get logger(): Logger {
     return this.options.logger;
   }
 
-  /** The gateway's data sources plus the one answering the primary fetch with this event. */
-  serviceMapWith(event: UpstreamEvent): ServiceMap {
+  /** The gateway's data sources, each answering through one subscription's memo. */
+  serviceMapFor(memo: EntityMemo): ServiceMap {
     const map: ServiceMap = Object.create(null);
-    for (const [name, source] of this.options.dataSources) map[name] = source;
-    map[EVENT_SOURCE] = { process: async () => event as never };
+    for (const [name, source] of this.options.dataSources) map[name] = memo.wrap(name, source);
     return map;
   }
 
@@ -129,8 +121,7 @@ export class FederatedSubscriptions {
   }
 
   stop(): void {
-    for (const entry of this.upstreams.values()) entry.connections.dispose();
-    this.upstreams.clear();
+    this.pool.dispose();
     this.heartbeat.stop();
   }
 }
@@ -145,6 +136,28 @@ function eventPlan(prepared: PreparedSubscription): QueryPlan {
     eventPlans.set(prepared, plan);
   }
   return plan;
+}
+
+/** The client's operation as the executor's result shaping reads it (what executeQueryPlan builds per call). */
+const shapingOperations = new WeakMap<PreparedSubscription, Operation>();
+function shapingOperation(prepared: PreparedSubscription, apiSchema: SubscriptionPlanner['apiSchema']): Operation {
+  let operation = shapingOperations.get(prepared);
+  if (!operation) {
+    const { operationContext } = prepared;
+    operation = operationFromDocument(
+      apiSchema,
+      { kind: Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] },
+      { validate: false },
+    );
+    shapingOperations.set(prepared, operation);
+  }
+  return operation;
+}
+
+/** True when an event can be shaped without running the plan: nothing else to fetch, nothing to rewrite. */
+function shapeOnly(prepared: PreparedSubscription, event: UpstreamEvent): boolean {
+  const { primary } = prepared;
+  return !prepared.rest && !event.errors?.length && !primary.outputRewrites?.length && !primary.inputRewrites?.length;
 }
 
 const END = Symbol('end');
@@ -162,6 +175,8 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
   private readonly release: () => void;
   private readonly started = performance.now();
   private delivered = 0;
+  /** Data sources through this subscription's entity memo; made on the first event that needs them. */
+  private services: ServiceMap | undefined;
 
   constructor(
     private readonly owner: FederatedSubscriptions,
@@ -169,8 +184,6 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
     private readonly planner: SubscriptionPlanner,
     private readonly variables: Record<string, unknown>,
     private readonly context: GatewayContext,
-    upstream: UpstreamConnections,
-    private readonly releaseUpstream: () => void,
   ) {
     const { primary } = prepared;
     const upstreamVariables: Record<string, unknown> = {};
@@ -182,9 +195,14 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
       { requestId: context.requestId, operation: prepared.operationName ?? null, service: primary.serviceName },
       'subscription started',
     );
-    this.release = upstream.subscribe(
+    this.release = owner.upstream.subscribe(
       primary.serviceName,
-      { query: primary.operation, operationName: primary.operationName, variables: upstreamVariables },
+      {
+        query: primary.operation,
+        operationName: primary.operationName,
+        variables: upstreamVariables,
+        identityToken: owner.signedIdentity(context),
+      },
       context.requestId,
       {
         next: (event) => this.push(this.execute(event)),
@@ -247,7 +265,6 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
     if (this.closed) return;
     this.closed = true;
     this.release();
-    this.releaseUpstream();
     this.queue.length = 0;
     const wake = this.wake;
     this.wake = undefined;
@@ -272,10 +289,14 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
       const errors = (event.errors ?? [{ message: 'Subscription event without data' }]) as GraphQLFormattedError[];
       return { errors: errors.map((error) => this.mask(error, service)) };
     }
+    if (shapeOnly(this.prepared, event)) return this.shape(event);
     try {
+      this.services ??= this.owner.serviceMapFor(new EntityMemo(this.owner.entityTtlMs));
+      const services: ServiceMap = Object.create(this.services);
+      services[EVENT_SOURCE] = { process: async () => event as never };
       const result = await executeQueryPlan(
         eventPlan(this.prepared),
-        this.owner.serviceMapWith(event),
+        services,
         this.requestContext(),
         this.prepared.operationContext,
         this.planner.supergraphSchema,
@@ -286,6 +307,23 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
       );
       return { data: (result.data ?? null) as Record<string, unknown> | null, ...(errors ? { errors } : {}) };
     } catch (error) {
+      return { errors: [this.mask({ message: 'subscription event execution failed' }, service, error)] };
+    }
+  }
+
+  /** What executeQueryPlan would return for a plan that is only the primary fetch, without running it. */
+  private shape(event: UpstreamEvent): Result {
+    try {
+      const { data } = computeResponse({
+        operation: shapingOperation(this.prepared, this.planner.apiSchema),
+        variables: this.variables,
+        input: event.data as Record<string, unknown>,
+        // A subscription's root selection cannot be introspection; nothing below reaches here.
+        introspectionHandling: () => null,
+      });
+      return { data: (data ?? null) as Record<string, unknown> | null };
+    } catch (error) {
+      const service = this.prepared.primary.serviceName;
       return { errors: [this.mask({ message: 'subscription event execution failed' }, service, error)] };
     }
   }

@@ -5,9 +5,11 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloGateway } from '@apollo/gateway';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
+import { Counter } from 'prom-client';
 import { WebSocketServer } from 'ws';
 import { createTokenIssuer } from '../platform/auth/jwt.js';
 import type { Identity } from '../platform/auth/identity.js';
+import { IdentitySigner } from '../platform/auth/signed-identity.js';
 import { Revocations } from '../platform/auth/revocation.js';
 import type { ServiceName } from '../platform/config.js';
 import { ErrorCode } from '../platform/errors.js';
@@ -24,6 +26,7 @@ import { requestHygienePlugin, skipOnFragmentCycles } from './request-hygiene.js
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { SubscriptionPlanner } from './subscription-planner.js';
+import { createUndiciFetcher } from './undici-fetcher.js';
 import { executeOverWebSocket } from './websocket-execution.js';
 
 export interface GatewayOptions {
@@ -49,10 +52,24 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
   const urls: Record<string, string | undefined> = { ...config.serviceUrls, ...options.serviceUrls };
   // Subscriptions reuse the gateway's data sources for entity fetches and their URLs for graphql-ws.
   const dataSources = new Map<string, SubgraphDataSource>();
+  const metrics = createMetrics('gateway');
+  const signer = new IdentitySigner(config.gatewaySecret, config.IDENTITY_TOKEN_TTL_SECONDS);
+  const http = createUndiciFetcher({ connections: config.SUBGRAPH_HTTP_CONNECTIONS });
+  const merged = new Counter({
+    name: 'gateway_subgraph_requests_merged_total',
+    help: 'Subgraph reads answered by an identical in-flight request of the same identity',
+    registers: [metrics.registry],
+  });
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) => {
-      const source = new SubgraphDataSource(urls[name] ?? url ?? '', config.gatewaySecret);
+      const source = new SubgraphDataSource({
+        url: urls[name] ?? url ?? '',
+        secret: config.gatewaySecret,
+        signer,
+        fetcher: http.fetcher,
+        onMerged: () => merged.inc(),
+      });
       dataSources.set(name, source);
       return source;
     },
@@ -65,16 +82,18 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
   const revocations = new Revocations(state.kv, config.ACCESS_TOKEN_TTL_SECONDS);
   const apiLimiter = state.rateLimiter('api', config.RATE_LIMIT_API_PER_SECOND);
   const authLimiter = state.rateLimiter('auth', config.RATE_LIMIT_AUTH_PER_SECOND);
-  const metrics = createMetrics('gateway');
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
   const validationRules = skipOnFragmentCycles([depthRule(config.MAX_QUERY_DEPTH), aliasLimit(config.MAX_ALIASES)]);
   const subscriptions = new FederatedSubscriptions({
     logger,
     secret: config.gatewaySecret,
+    signer,
     dataSources,
     urlOf: (name) => dataSources.get(name)?.url,
     registry: metrics.registry,
     upstreamKeepAliveMs: keepAliveMs,
+    upstreamIdleCloseMs: config.UPSTREAM_WS_IDLE_CLOSE_MS,
+    entityTtlMs: config.SUBSCRIPTION_ENTITY_TTL_MS,
   });
   let apiSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema, coreSupergraphSdl }) => {
@@ -175,6 +194,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
         httpServer.closeIdleConnections();
       });
       await apollo.stop();
+      await http.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { buildSchema, parse, validate } from 'graphql';
-import { aliasLimit, depthRule } from './limits.js';
+import { aliasLimit, depthRule, operationCost, variablesShape } from './limits.js';
 
 const schema = buildSchema('type Node { id: ID, child: Node } type Query { node: Node }');
 const errorsOf = (query: string, rules = [depthRule(3), aliasLimit(2)]) =>
@@ -23,5 +23,24 @@ describe('gateway document limits', () => {
     expect(errorsOf('{ a: node { id } b: node { id } c: node { id } d: node { id } }')).toEqual([
       'Too many aliases: at most 2',
     ]);
+  });
+});
+
+describe('operation cost', () => {
+  const listSchema = buildSchema('type Item { id: ID } type Query { items(first: Int, ids: [ID!]): [Item] }');
+  const document = parse('query($n: Int, $ids: [ID!]) { items(first: $n, ids: $ids) { id } }');
+
+  test('depends on numbers and list lengths in the variables, not on strings', () => {
+    expect(operationCost(listSchema, document, { n: 10 }, undefined)).toBe(20);
+    expect(operationCost(listSchema, document, { n: 50 }, undefined)).toBe(100);
+    expect(operationCost(listSchema, document, { n: 10 }, undefined)).toBe(20);
+    const byIds = (ids: string[]) => operationCost(listSchema, document, { ids }, undefined);
+    expect(byIds(['a', 'b', 'c'])).toBe(6);
+    expect(byIds(['x', 'y', 'z'])).toBe(6);
+    expect(byIds(['a'])).toBe(2);
+  });
+
+  test('the shape key keeps numbers, booleans and lengths and drops string contents', () => {
+    expect(variablesShape({ a: 'secret', b: 3, c: [true, 'x'] })).toBe('{"a":"","b":3,"c":[true,""]}');
   });
 });

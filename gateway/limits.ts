@@ -36,8 +36,43 @@ export function depthRule(max: number): ValidationRule {
   return depthLimit(max) as unknown as ValidationRule;
 }
 
-/** Estimated cost: one per field, times `first`/`limit` arguments (or the number of `ids`). */
+/**
+ * Estimated cost: one per field, times `first`/`limit` arguments (or the number of `ids`).
+ * Remembered per schema, document (Apollo's document store and the subscription planner
+ * hand out one parsed document per query text) and variables shape: a thousand clients
+ * subscribing with the same text cost one estimate.
+ */
 export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName: string | undefined,
+): number {
+  let bySchema = costCache.get(schema);
+  if (!bySchema) costCache.set(schema, (bySchema = new WeakMap()));
+  let byShape = bySchema.get(document);
+  if (!byShape) bySchema.set(document, (byShape = new Map()));
+  const key = `${operationName ?? ''}\n${variablesShape(variables)}`;
+  const cached = byShape.get(key);
+  if (cached !== undefined) return cached;
+  const cost = computeCost(schema, document, variables, operationName);
+  if (byShape.size >= SHAPES_PER_DOCUMENT) byShape.delete(byShape.keys().next().value!);
+  byShape.set(key, cost);
+  return cost;
+}
+
+const costCache = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, number>>>();
+const SHAPES_PER_DOCUMENT = 64;
+
+/**
+ * What of the variables can change the estimate: numbers (`first`, `limit`), booleans
+ * (@skip/@include), list lengths (`ids`) and object structure; never a string's text.
+ */
+export function variablesShape(variables: Record<string, unknown>): string {
+  return JSON.stringify(variables, (_key, value: unknown) => (typeof value === 'string' ? '' : value));
+}
+
+function computeCost(
   schema: GraphQLSchema,
   document: DocumentNode,
   variables: Record<string, unknown>,

@@ -1,11 +1,14 @@
 import { createClient, type Client, type ExecutionResult, type Sink } from 'graphql-ws';
 import WebSocket from 'ws';
-import { IdentityHeader, identityToHeaders, type Identity } from '../platform/auth/identity.js';
+import { Gauge, type Registry } from 'prom-client';
+import { IdentityExtension, IdentityHeader } from '../platform/auth/identity.js';
 
 export interface UpstreamRequest {
   query: string;
   operationName?: string;
   variables: Record<string, unknown>;
+  /** The caller's signed identity token (absent: anonymous), sent with this operation only. */
+  identityToken?: string;
 }
 
 export type UpstreamEvent = ExecutionResult<Record<string, unknown>, unknown>;
@@ -58,25 +61,31 @@ export interface UpstreamOptions {
   urlOf(serviceName: string): string | undefined;
   secret: string;
   heartbeat: Heartbeat;
+  registry: Registry;
+  /** How long a socket with no subscription left stays open for the next one. */
+  idleCloseMs: number;
 }
 
 /**
- * The upstream graphql-ws connections of one client connection: at most one per
- * subgraph, multiplexing that client's subscriptions to it. A subgraph learns the
- * caller's identity from connection_init, and a client's identity is fixed for the
- * life of its socket, so its subscriptions can share a connection while different
- * clients cannot. Connections open on the first subscription and close when the last
- * one ends (graphql-ws's lazy mode), so an idle client costs nothing upstream.
+ * One multiplexed graphql-ws connection per subgraph, shared by every client of this
+ * gateway: the connection carries only the gateway's secret, and each subscribe message
+ * carries its caller's signed identity and request id in `extensions`, which the subgraph
+ * verifies per operation. A socket opens with the first subscription and closes
+ * `idleCloseMs` after the last one ends, so an idle gateway holds nothing upstream. A
+ * socket that drops fails its subscriptions; the next subscription opens a fresh one.
  */
 export class UpstreamConnections {
   private readonly clients = new Map<string, Client>();
-  /** Sent as x-request-id with the connection: the request that opened it. */
-  private openingRequestId = '';
+  private readonly usage = new WeakMap<Client, Usage>();
+  private readonly gauge: Gauge;
 
-  constructor(
-    private readonly options: UpstreamOptions,
-    private readonly identity: Identity | null,
-  ) {}
+  constructor(private readonly options: UpstreamOptions) {
+    this.gauge = new Gauge({
+      name: 'gateway_upstream_connections',
+      help: 'graphql-ws connections open from the gateway to subgraphs',
+      registers: [options.registry],
+    });
+  }
 
   /** Starts one subscription on the subgraph; the returned function ends it (sends complete upstream). */
   subscribe(serviceName: string, request: UpstreamRequest, requestId: string, sink: Sink<UpstreamEvent>): () => void {
@@ -85,8 +94,39 @@ export class UpstreamConnections {
       client = this.connect(serviceName);
       this.clients.set(serviceName, client);
     }
-    this.openingRequestId = requestId;
-    return client.subscribe(request, sink);
+    const extensions: Record<string, unknown> = { [IdentityExtension.requestId]: requestId };
+    if (request.identityToken) extensions[IdentityExtension.identity] = request.identityToken;
+    const held = this.usage.get(client)!;
+    const heldClient = client;
+    held.active += 1;
+    clearTimeout(held.idleTimer);
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      held.active -= 1;
+      if (held.active === 0) {
+        held.idleTimer = setTimeout(() => this.retire(serviceName, heldClient), this.options.idleCloseMs).unref();
+      }
+    };
+    const unsubscribe = client.subscribe(
+      { query: request.query, operationName: request.operationName, variables: request.variables, extensions },
+      {
+        next: (event) => sink.next(event as UpstreamEvent),
+        error: (error) => {
+          end();
+          sink.error(error);
+        },
+        complete: () => {
+          end();
+          sink.complete();
+        },
+      },
+    );
+    return () => {
+      end();
+      unsubscribe();
+    };
   }
 
   private connect(serviceName: string): Client {
@@ -94,25 +134,56 @@ export class UpstreamConnections {
     if (!httpUrl) throw new Error(`no URL for subgraph ${serviceName}`);
     const url = new URL(httpUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    return createClient({
+    const client: Client = createClient({
       url: url.toString(),
       webSocketImpl: WebSocket,
-      connectionParams: () => ({
-        [IdentityHeader.secret]: this.options.secret,
-        [IdentityHeader.requestId]: this.openingRequestId,
-        ...identityToHeaders(this.identity),
-      }),
+      connectionParams: { [IdentityHeader.secret]: this.options.secret },
+      // Connected as long as this pool keeps the client (idle closing is ours: graphql-ws's
+      // lazy close timer survives dispose() and would hold the process open).
+      lazy: false,
+      onNonLazyError: () => undefined, // each subscription reports the failure to its client
       // A dropped subgraph fails its subscriptions at once: a silent resubscribe would
       // replay the stream from its start, and the client is the one that knows where to resume.
       retryAttempts: 0,
-      on: { opened: (socket) => this.options.heartbeat.watch(socket as WebSocket) },
+      on: {
+        opened: (raw) => {
+          const socket = raw as WebSocket;
+          this.gauge.inc();
+          socket.once('close', () => {
+            this.gauge.dec();
+            this.forget(serviceName, client);
+          });
+          this.options.heartbeat.watch(socket);
+        },
+        // Never reused after a close (graphql-ws fails its subscriptions and, with no retries,
+        // stays down): the next subscription gets a fresh connection.
+        closed: () => this.forget(serviceName, client),
+      },
     });
+    this.usage.set(client, { active: 0, idleTimer: undefined });
+    return client;
   }
 
-  /** Closes every upstream connection (the client's socket is gone). */
-  dispose(): void {
-    // dispose() rejects when the socket never connected: nothing is left to close then.
-    for (const client of this.clients.values()) Promise.resolve(client.dispose()).catch(() => undefined);
-    this.clients.clear();
+  private forget(serviceName: string, client: Client): void {
+    clearTimeout(this.usage.get(client)?.idleTimer);
+    if (this.clients.get(serviceName) === client) this.clients.delete(serviceName);
   }
+
+  /** Closes an idle connection (or every one, when the gateway stops). */
+  private retire(serviceName: string, client: Client): void {
+    this.forget(serviceName, client);
+    // dispose() rejects when the socket never connected: nothing is left to close then.
+    Promise.resolve(client.dispose()).catch(() => undefined);
+  }
+
+  /** Closes every upstream connection (the gateway is stopping). */
+  dispose(): void {
+    for (const [name, client] of [...this.clients]) this.retire(name, client);
+  }
+}
+
+interface Usage {
+  /** Subscriptions running on the connection; at 0 the idle timer runs. */
+  active: number;
+  idleTimer: NodeJS.Timeout | undefined;
 }

@@ -96,6 +96,10 @@ const schema = z.object({
   SUPERGRAPH_PATH: z.string().min(1).default('schema/supergraph.graphql'),
   INTROSPECTION: z.preprocess(emptyToUndefined, bool(false).optional()),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  IDENTITY_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3_600).default(60),
+  SUBGRAPH_HTTP_CONNECTIONS: z.coerce.number().int().min(1).max(1_024).default(32),
+  UPSTREAM_WS_IDLE_CLOSE_MS: z.coerce.number().int().min(0).default(30_000),
+  SUBSCRIPTION_ENTITY_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 });
 
 export type RawConfig = z.infer<typeof schema>;

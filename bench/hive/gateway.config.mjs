@@ -1,13 +1,13 @@
 // Hive Gateway as bench/gateway-overhead.ts runs it (bench/servers.ts startHive): the same
 // supergraph file and subgraphs as the NexusAI gateway, one process, in-flight request
 // deduplication off (identical concurrent requests would otherwise share one subgraph call,
-// which the NexusAI gateway never does). Subgraphs refuse calls without the gateway secret, so
-// it is added here; the identity headers (x-user-id, x-user-role, x-session-id) are forwarded
-// from the client, which sends what the NexusAI gateway would derive from the access token.
+// as the comparison asks). Subgraphs refuse calls without the gateway secret, so it is
+// added here; the signed identity (x-nexus-identity) is forwarded from the client, which sends
+// what the NexusAI gateway would derive from the access token.
 import { defineConfig } from '@graphql-hive/gateway';
 
 const env = process.env;
-const IDENTITY = ['x-user-id', 'x-user-role', 'x-session-id'];
+const IDENTITY = ['x-nexus-identity'];
 
 export const gatewayConfig = defineConfig({
   host: env.HIVE_BENCH_HOST ?? '127.0.0.1',

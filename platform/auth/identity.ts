@@ -15,38 +15,24 @@ export interface Identity {
   sessionId: string;
 }
 
-/** Headers the gateway uses to hand identity to subgraphs. */
+/**
+ * How the gateway hands identity to subgraphs: the shared secret on every HTTP request and
+ * graphql-ws connection, and a signed identity token (platform/auth/signed-identity.ts)
+ * per operation: in a header over HTTP, in the subscribe message's `extensions` over
+ * graphql-ws (one upstream socket serves many users). Plain user-id headers mean nothing.
+ */
 export const IdentityHeader = {
   secret: 'x-gateway-secret',
-  userId: 'x-user-id',
-  role: 'x-user-role',
-  sessionId: 'x-session-id',
+  identity: 'x-nexus-identity',
   requestId: 'x-request-id',
+} as const;
+
+/** Keys of a graphql-ws subscribe payload's `extensions` the gateway fills per operation. */
+export const IdentityExtension = {
+  identity: 'nexusIdentity',
+  requestId: 'requestId',
 } as const;
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
-}
-
-export function identityToHeaders(identity: Identity | null): Record<string, string> {
-  if (!identity) return {};
-  return {
-    [IdentityHeader.userId]: identity.userId,
-    [IdentityHeader.role]: identity.role,
-    [IdentityHeader.sessionId]: identity.sessionId,
-  };
-}
-
-type HeaderBag = Record<string, string | string[] | undefined>;
-
-export function identityFromHeaders(headers: HeaderBag): Identity | null {
-  const one = (name: string) => {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const userId = one(IdentityHeader.userId);
-  const role = one(IdentityHeader.role);
-  const sessionId = one(IdentityHeader.sessionId);
-  if (!userId || !sessionId || !isRole(role)) return null;
-  return { userId, role, sessionId };
 }

@@ -2,12 +2,15 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { MigrationObject, Constructor } from '@mikro-orm/core';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { IncomingMessage } from 'node:http';
+import { Gauge } from 'prom-client';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ServiceName } from '../config.js';
-import { identityFromHeaders, IdentityHeader } from '../auth/identity.js';
+import { IdentityExtension, IdentityHeader, type Identity } from '../auth/identity.js';
 import { isGatewaySecret } from '../auth/gateway-secret.js';
+import { IdentityVerifier } from '../auth/signed-identity.js';
 import type { RequestContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { OutboxRelay } from '../events/outbox.js';
@@ -17,6 +20,8 @@ import { openDatabase, type Orm } from '../orm.js';
 import { errorsAndLogsPlugin } from './apollo-plugins.js';
 import { createGraphQLHttpServer } from './http-server.js';
 import type { Runtime } from './runtime.js';
+
+const BAD_IDENTITY = 'The identity presented for this operation is invalid or expired';
 
 /** What a subgraph's services are built from. */
 export interface ServiceDeps extends Runtime {
@@ -78,14 +83,30 @@ export async function startSubgraph<Services>(
   const metrics = createMetrics(module.name);
   let accepting = true;
 
-  const contextFor = (headers: Record<string, string | string[] | undefined>, requestId: string) => ({
+  const verifier = new IdentityVerifier(config.gatewaySecret);
+  const wsConnections = new Gauge({
+    name: 'graphql_ws_connections_open',
+    help: 'graphql-ws connections open (from the gateway: one per gateway replica, not per client)',
+    registers: [metrics.registry],
+  });
+
+  const contextFor = (identity: Identity | null, requestId: string) => ({
     requestId,
-    identity: identityFromHeaders(headers),
+    identity,
     em: orm.em.fork(),
     loaders: new Loaders(),
     logger: logger.child({ requestId }),
     services,
   });
+
+  /** null: no identity presented (anonymous); undefined: a bad, forged or expired one (refused). */
+  const verified = (token: unknown): Identity | null | undefined => {
+    if (token === undefined || token === null || token === '') return null;
+    if (typeof token !== 'string') return undefined;
+    const verification = verifier.verify(token);
+    return 'identity' in verification ? verification.identity : undefined;
+  };
+  const identities = new WeakMap<IncomingMessage, Identity | null>();
 
   const apollo = new ApolloServer<SubgraphContext<Services>>({
     schema,
@@ -104,29 +125,61 @@ export async function startSubgraph<Services>(
     maxBodyBytes: config.MAX_BODY_BYTES,
     async guard(req) {
       const secret = req.headers[IdentityHeader.secret];
-      if (isGatewaySecret(Array.isArray(secret) ? secret[0] : secret, config.gatewaySecret)) return null;
-      return {
-        status: 403,
-        code: ErrorCode.FORBIDDEN,
-        message: 'Subgraphs accept GraphQL requests only from the gateway',
-      };
+      if (!isGatewaySecret(Array.isArray(secret) ? secret[0] : secret, config.gatewaySecret)) {
+        return {
+          status: 403,
+          code: ErrorCode.FORBIDDEN,
+          message: 'Subgraphs accept GraphQL requests only from the gateway',
+        };
+      }
+      const identity = verified(req.headers[IdentityHeader.identity]);
+      if (identity === undefined) {
+        return { status: 401, code: ErrorCode.UNAUTHENTICATED, message: BAD_IDENTITY };
+      }
+      identities.set(req, identity);
+      return null;
     },
-    context: async (req, requestId) => contextFor(req.headers, requestId),
+    context: async (req, requestId) => contextFor(identities.get(req) ?? null, requestId),
     ready: async () => accepting && (await orm.isConnected()) && (await runtime.state.ping()),
   });
 
-  // Subscriptions from the gateway: the same secret and identity, in connection_init.
+  // Subscriptions from the gateway: the secret in connection_init; the signed identity per
+  // operation in the subscribe message's extensions, since one gateway socket carries many
+  // users (a token in connection_init, if any, is the default for operations without one).
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const wsIdentities = new WeakMap<object, Map<string, Identity | null>>();
+  const param = (params: Record<string, unknown> | undefined, name: string) => params?.[name];
   const wsCleanup = useServer<Record<string, unknown>>(
     {
       schema,
-      onConnect: ({ connectionParams }) =>
-        isGatewaySecret(String(connectionParams?.[IdentityHeader.secret] ?? ''), config.gatewaySecret),
-      context: ({ connectionParams }) =>
-        contextFor(
-          (connectionParams ?? {}) as Record<string, string>,
-          String(connectionParams?.[IdentityHeader.requestId] ?? ''),
-        ),
+      onConnect: ({ connectionParams }) => {
+        const accepted = isGatewaySecret(
+          String(param(connectionParams, IdentityHeader.secret) ?? ''),
+          config.gatewaySecret,
+        );
+        if (accepted) wsConnections.inc();
+        return accepted;
+      },
+      onDisconnect: () => wsConnections.dec(),
+      onSubscribe: (ctx, id, payload) => {
+        const token =
+          payload.extensions?.[IdentityExtension.identity] ?? param(ctx.connectionParams, IdentityHeader.identity);
+        const identity = verified(token);
+        if (identity === undefined) {
+          return [new GraphQLError(BAD_IDENTITY, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+        }
+        let byId = wsIdentities.get(ctx);
+        if (!byId) wsIdentities.set(ctx, (byId = new Map()));
+        byId.set(id, identity);
+      },
+      context: (ctx, id, payload) => {
+        const byId = wsIdentities.get(ctx);
+        const identity = byId?.get(id) ?? null;
+        byId?.delete(id);
+        const requestId =
+          payload.extensions?.[IdentityExtension.requestId] ?? param(ctx.connectionParams, IdentityHeader.requestId);
+        return contextFor(identity, typeof requestId === 'string' ? requestId : '');
+      },
     },
     wsServer,
   );

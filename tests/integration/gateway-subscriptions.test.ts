@@ -1,8 +1,11 @@
+import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { GraphClient, GraphError, createWsClient, subscribe, type GraphResponse } from '../../clients/sdk.js';
+import { signIdentity } from '../../platform/auth/signed-identity.js';
 import { profiles } from '../support/profiles.js';
 import { bearer, gql, register, type Account } from '../support/http.js';
 import { startSubscriptionStack, type SubscriptionStack } from '../support/ticker-subgraph.js';
+import { signedIdentityOf } from '../support/ws.js';
 
 interface TickData {
   n: number;
@@ -44,10 +47,52 @@ async function drain<T>(iterator: AsyncIterator<GraphResponse<T>>): Promise<Grap
 
 const aliases = (count: number) => Array.from({ length: count }, (_, i) => `a${i}: n`).join(' ');
 
-async function openSubscriptions(stack: SubscriptionStack): Promise<number> {
-  const response = await fetch(new URL('/metrics', stack.gateway.url));
-  const line = (await response.text()).split('\n').find((row) => row.startsWith('gateway_subscriptions_open'));
-  return Number(line?.split(' ').pop());
+/** Sum of a metric's samples (all label sets) on a service's /metrics. */
+async function metric(url: string, name: string): Promise<number> {
+  const response = await fetch(new URL('/metrics', url));
+  return (await response.text())
+    .split('\n')
+    .filter((row) => row.startsWith(`${name} `) || row.startsWith(`${name}{`))
+    .reduce((sum, row) => sum + Number(row.split(' ').pop()), 0);
+}
+
+const openSubscriptions = (stack: SubscriptionStack) => metric(stack.gateway.url, 'gateway_subscriptions_open');
+/** Upstream graphql-ws sockets as the gateway counts them, and as the ticker subgraph does. */
+const upstreamSockets = (stack: SubscriptionStack) => metric(stack.gateway.url, 'gateway_upstream_connections');
+const tickerSockets = (stack: SubscriptionStack) =>
+  metric(stack.tickers.ticker!.service.url, 'graphql_ws_connections_open');
+
+type DirectResult = { data?: Record<string, unknown> | null; errors?: { extensions?: { code?: string } }[] };
+
+/** One subscription straight to a subgraph over graphql-ws: its results, or the errors it was refused with. */
+async function direct(
+  url: string,
+  connectionParams: Record<string, unknown>,
+  query: string,
+  extensions?: Record<string, unknown>,
+): Promise<{ results: DirectResult[]; refused?: DirectResult['errors'] }> {
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+  });
+  const results: DirectResult[] = [];
+  try {
+    const refused = await new Promise<DirectResult['errors'] | undefined>((resolve, reject) => {
+      client.subscribe(
+        { query, extensions },
+        {
+          next: (result) => results.push(result as DirectResult),
+          error: (error) => (Array.isArray(error) ? resolve(error as DirectResult['errors']) : reject(error)),
+          complete: () => resolve(undefined),
+        },
+      );
+    });
+    return { results, refused };
+  } finally {
+    await client.dispose();
+  }
 }
 
 async function until(predicate: () => Promise<boolean> | boolean, timeoutMs = 3000): Promise<void> {
@@ -67,8 +112,9 @@ describe.each(profiles())('federated subscriptions through the gateway ($name pr
   beforeAll(async () => {
     stack = await startSubscriptionStack(profile, {
       gateway: { keepAliveMs: 300 },
-      // Low enough for a subscription to exceed it, high enough for register and the queries here.
-      env: { MAX_QUERY_COST: '30' },
+      // Cost: low enough for a subscription to exceed it, high enough for register and the queries here.
+      // Upstream sockets close 300 ms after their last subscription; entity results live 1 s.
+      env: { MAX_QUERY_COST: '30', UPSTREAM_WS_IDLE_CLOSE_MS: '300', SUBSCRIPTION_ENTITY_TTL_MS: '1000' },
     });
     alice = await register(stack.gateway.url, { displayName: 'Alice' });
     bob = await register(stack.gateway.url, { displayName: 'Bob' });
@@ -318,5 +364,141 @@ describe.each(profiles())('federated subscriptions through the gateway ($name pr
     const dead = await drain(client.subscribe(CLOCK_FOREVER)[Symbol.asyncIterator]());
     expect(dead.map((result) => result.errors?.[0]?.extensions?.code)).toEqual(['INTERNAL_SERVER_ERROR']);
     await until(async () => (await openSubscriptions(stack)) === 0);
+  });
+  test('clients of different users share one upstream socket per subgraph; each operation has its own identity', async () => {
+    await until(async () => (await upstreamSockets(stack)) === 0 && (await tickerSockets(stack)) === 0, 5000);
+    const carol = await register(stack.gateway.url, { displayName: 'Carol' });
+    const accounts = [alice, bob, carol, alice, bob, carol];
+    const query = 'subscription($i: Int!) { forever(intervalMs: $i) { n viewer { id } } }';
+    const streams = accounts.map((account) =>
+      client
+        .withToken(account.accessToken)
+        .subscribe<{ forever: { n: number; viewer: { id: string } } }>(query, {
+          i: 30,
+        })
+        [Symbol.asyncIterator](),
+    );
+    try {
+      const first = await Promise.all(streams.map((stream) => nextResult(stream)));
+      expect(first.map((result) => result.value?.data?.forever.viewer.id)).toEqual(accounts.map((a) => a.id));
+      // Six client sockets, one upstream socket, seen from both ends.
+      expect(await upstreamSockets(stack)).toBe(1);
+      expect(await tickerSockets(stack)).toBe(1);
+      const seen = stack.tickers.ticker!.probe.identities.slice(-6).map((identity) => identity?.userId);
+      expect(seen.sort()).toEqual(accounts.map((a) => a.id).sort());
+
+      // Two clients leaving does not disturb the others on the same upstream socket.
+      await streams[1]!.return!();
+      await streams[2]!.return!();
+      for (const stream of [streams[0]!, streams[3]!, streams[5]!]) {
+        const before = (await nextResult(stream)).value!.data!.forever.n;
+        expect((await nextResult(stream)).value!.data!.forever.n).toBe(before + 1);
+      }
+      expect(await tickerSockets(stack)).toBe(1);
+    } finally {
+      await Promise.all(streams.map((stream) => stream.return!()));
+    }
+    // Idle: the shared socket closes (300 ms after its last subscription here), on both ends.
+    await until(async () => (await upstreamSockets(stack)) === 0 && (await tickerSockets(stack)) === 0, 5000);
+    await stack.tickers.ticker!.probe.until((probe) => probe.active === 0);
+  });
+
+  test('a subgraph verifies the signed identity per operation: forged, expired or unsigned identities are refused', async () => {
+    const url = stack.tickers.ticker!.service.url;
+    const secret = { 'x-gateway-secret': stack.config.gatewaySecret };
+    const query = 'subscription { ticks(count: 1, intervalMs: 1) { n viewer { id } } }';
+    const identity = { userId: alice.id, role: 'ADMIN' as const, sessionId: 'forged-session' };
+
+    const signed = await direct(url, secret, query, { nexusIdentity: signedIdentityOf(stack, alice.accessToken) });
+    expect(signed.results).toEqual([{ data: { ticks: { n: 1, viewer: { id: alice.id } } } }]);
+
+    for (const token of [
+      signIdentity(identity, 'not-the-gateway-secret-but-long-enough', 60),
+      signIdentity(identity, stack.config.gatewaySecret, -1),
+      `${signedIdentityOf(stack, alice.accessToken).slice(0, -2)}xx`,
+      'garbage',
+    ]) {
+      const refused = await direct(url, secret, query, { nexusIdentity: token });
+      expect(refused.refused?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    }
+    // Plain identity headers, the pre-signing way, are ignored: the operation runs anonymously.
+    const unsigned = await direct(
+      url,
+      { ...secret, 'x-user-id': alice.id, 'x-user-role': 'ADMIN', 'x-session-id': 's' },
+      query,
+      { 'x-user-id': alice.id },
+    );
+    expect(unsigned.results.map((result) => result.errors?.[0]?.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    expect(stack.tickers.ticker!.probe.identities.at(-1)).toBeNull();
+    // Without the secret the socket itself is refused, signed identity or not.
+    await expect(
+      direct(url, { 'x-nexus-identity': signedIdentityOf(stack, alice.accessToken) }, query),
+    ).rejects.toMatchObject({ code: 4403 });
+  });
+
+  test('events whose selection stays in the owning subgraph are shaped exactly as the planned path shapes them', async () => {
+    const selection = `__typename ...T again: n ... on Tick { viewer { __typename id } }
+      hidden: n @skip(if: $yes) shown: n @include(if: $yes) gone: viewer @include(if: $no) { id }`;
+    const only = `subscription($yes: Boolean!, $no: Boolean!) { t: ticks(count: 2, intervalMs: 5) { ${selection} } }
+      fragment T on Tick { n }`;
+    // The same selection plus a users field: this one runs the plan (an entity fetch per event).
+    const planned = `subscription($yes: Boolean!, $no: Boolean!) { t: ticks(count: 2, intervalMs: 5) { ${selection}
+      p: viewer { displayName } } } fragment T on Tick { n }`;
+    const variables = { yes: true, no: false };
+    const shaped = await drain(
+      client.subscribe<{ t: Record<string, unknown> }>(only, variables)[Symbol.asyncIterator](),
+    );
+    const executed = await drain(
+      client.subscribe<{ t: Record<string, unknown> }>(planned, variables)[Symbol.asyncIterator](),
+    );
+    expect(shaped).toEqual(
+      [1, 2].map((n) => ({
+        data: { t: { __typename: 'Tick', n, again: n, viewer: { __typename: 'User', id: alice.id }, shown: n } },
+      })),
+    );
+    const withoutUsersField = executed.map(({ data }) => {
+      const { p, ...rest } = data!.t;
+      expect(p).toEqual({ displayName: 'Alice' });
+      return { data: { t: rest } };
+    });
+    // Same values, same key order.
+    expect(JSON.stringify(shaped)).toBe(JSON.stringify(withoutUsersField));
+  });
+
+  test('entity fields are memoised per subscription, and a change shows up once the memo expires', async () => {
+    const dana = await register(stack.gateway.url, { displayName: 'Dana' });
+    const asDana = client.withToken(dana.accessToken);
+    const usersRequests = () => metric(stack.users.url, 'graphql_requests_total');
+    const stream = asDana
+      .subscribe<{ forever: { n: number; viewer: { displayName: string } } }>(
+        'subscription { forever(intervalMs: 20) { n viewer { displayName } } }',
+      )
+      [Symbol.asyncIterator]();
+    try {
+      expect((await nextResult(stream)).value?.data?.forever.viewer.displayName).toBe('Dana');
+      const before = await usersRequests();
+      for (let i = 0; i < 40; i += 1) {
+        expect((await nextResult(stream)).value?.data?.forever.viewer.displayName).toBe('Dana');
+      }
+      // 40 events in at least 800 ms; with a 1 s memo that is a few users fetches, not 40.
+      expect((await usersRequests()) - before).toBeLessThan(20);
+
+      const renamed = await gql(
+        stack.gateway.url,
+        'mutation { updateProfile(input: { displayName: "Dana Renamed" }) { displayName } }',
+        {},
+        bearer(dana.accessToken),
+      );
+      expect(renamed.body.errors).toBeUndefined();
+      const deadline = Date.now() + 15_000;
+      let name = 'Dana';
+      while (name !== 'Dana Renamed') {
+        if (Date.now() > deadline) throw new Error('the new display name never showed up');
+        name = (await nextResult(stream)).value!.data!.forever.viewer.displayName;
+        expect(['Dana', 'Dana Renamed']).toContain(name);
+      }
+    } finally {
+      await stream.return!();
+    }
   });
 });

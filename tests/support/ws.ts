@@ -1,6 +1,8 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { TestStack } from './test-stack.js';
+import { isRole } from '../../platform/auth/identity.js';
+import { signIdentity } from '../../platform/auth/signed-identity.js';
+import type { Config } from '../../platform/config.js';
 import { decodePayload } from './tokens.js';
 
 export interface Collected<T> {
@@ -54,13 +56,27 @@ export function collect<T = Record<string, unknown>>(
   return { results, finished, leave: () => leave(), client };
 }
 
-/** connection_init payload a gateway would send a subgraph for this token's user. */
-export function subgraphParams(stack: TestStack, accessToken: string): Record<string, string> {
+/** The signed identity token the gateway would send a subgraph for this access token's user. */
+export function signedIdentityOf(stack: { config: Config }, accessToken: string, ttlSeconds = 600): string {
   const claims = decodePayload(accessToken) as { sub: string; sid: string; role: string };
-  return {
-    'x-gateway-secret': stack.config.gatewaySecret,
-    'x-user-id': claims.sub,
-    'x-user-role': claims.role,
-    'x-session-id': claims.sid,
-  };
+  if (!isRole(claims.role)) throw new Error(`unexpected role ${claims.role}`);
+  return signIdentity(
+    { userId: claims.sub, role: claims.role, sessionId: claims.sid },
+    stack.config.gatewaySecret,
+    ttlSeconds,
+  );
+}
+
+/**
+ * connection_init payload for a direct graphql-ws call to a subgraph as this token's user:
+ * the gateway's secret, and a signed identity the subgraph uses for operations that carry
+ * none of their own (the gateway itself signs each operation, in `extensions`).
+ */
+export function subgraphParams(stack: { config: Config }, accessToken: string): Record<string, string> {
+  return { 'x-gateway-secret': stack.config.gatewaySecret, 'x-nexus-identity': signedIdentityOf(stack, accessToken) };
+}
+
+/** Headers for a direct HTTP call to a subgraph as this token's user (what the gateway sends). */
+export function subgraphHeaders(stack: { config: Config }, accessToken: string): Record<string, string> {
+  return subgraphParams(stack, accessToken);
 }
