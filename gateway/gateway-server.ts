@@ -24,6 +24,10 @@ import { SubgraphDataSource } from './subgraph-data-source.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { SubscriptionPlanner } from './subscription-planner.js';
 import { executeOverWebSocket } from './websocket-execution.js';
+import { httpSubscriptions } from './http-subscriptions.js';
+import { createOperationGuard } from './operation-guard.js';
+import { SessionWatch } from './session-watch.js';
+import { SubscriptionCaps } from './subscription-caps.js';
 
 export interface GatewayOptions {
   port?: number;
@@ -61,7 +65,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     issuer: config.JWT_ISSUER,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
-  const revocations = new Revocations(state.kv, config.ACCESS_TOKEN_TTL_SECONDS);
+  const revocations = new Revocations(state.kv, config.ACCESS_TOKEN_TTL_SECONDS, state.pubsub);
   const apiLimiter = state.rateLimiter('api', config.RATE_LIMIT_API_PER_SECOND);
   const authLimiter = state.rateLimiter('auth', config.RATE_LIMIT_AUTH_PER_SECOND);
   const metrics = createMetrics('gateway');
@@ -96,6 +100,26 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     ],
   });
   await apollo.start();
+
+  const live = {
+    guard: createOperationGuard({ tokens, revocations, apiLimiter }),
+    watch: await SessionWatch.start(state.pubsub, logger),
+    caps: new SubscriptionCaps(state.kv, {
+      perConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      perUser: config.MAX_SUBSCRIPTIONS_PER_USER,
+      logger,
+    }),
+    maxQueryCost: config.MAX_QUERY_COST,
+    trustProxy: config.TRUST_PROXY,
+  };
+  const httpStreams = httpSubscriptions({
+    ...live,
+    apollo,
+    subscriptions,
+    logger,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    heartbeatMs: config.SUBSCRIPTION_HEARTBEAT_MS,
+  });
 
   const identities = new WeakMap<IncomingMessage, Identity | null>();
   let accepting = true;
@@ -132,20 +156,14 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
       identity: identities.get(req) ?? null,
       clientAddress: clientAddress(req, config.TRUST_PROXY),
     }),
+    intercept: httpStreams.intercept,
     ready: async () => accepting && apiSchema !== undefined && (await state.ping()),
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // A message over MAX_BODY_BYTES closes its socket with 1009, like a 413 over HTTP.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.MAX_BODY_BYTES });
   const wsCleanup = useServer(
-    executeOverWebSocket({
-      apollo,
-      tokens,
-      revocations,
-      schemaOf: () => apiSchema,
-      subscriptions,
-      maxQueryCost: config.MAX_QUERY_COST,
-      logger,
-    }),
+    executeOverWebSocket({ ...live, apollo, subscriptions, logger }),
     wsServer,
     // graphql-ws pings each client at this interval and terminates one that misses a pong,
     // which ends its subscriptions and so their upstream ones.
@@ -166,6 +184,9 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     async stop() {
       accepting = false;
       await wsCleanup.dispose();
+      httpStreams.stop();
+      live.caps.stop();
+      await live.watch.stop();
       subscriptions.stop();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());

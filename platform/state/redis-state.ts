@@ -33,6 +33,12 @@ export function createRedisState(url: string, keyPrefix: string): SharedState {
         ];
         return length;
       },
+      async increment(key, delta, ttlSeconds) {
+        const [[, value]] = (await client.multi().incrby(key, delta).expire(key, ttlSeconds).exec()) as [
+          [unknown, number],
+        ];
+        return value;
+      },
       async range(key, start) {
         return client.lrange(key, Math.max(0, start), -1);
       },
