@@ -23,11 +23,7 @@ import { aliasLimit, authRateLimitPlugin, costLimitPlugin, depthRule } from './l
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { SubscriptionPlanner } from './subscription-planner.js';
-import { executeOverWebSocket } from './websocket-execution.js';
-import { httpSubscriptions } from './http-subscriptions.js';
-import { createOperationGuard } from './operation-guard.js';
-import { SessionWatch } from './session-watch.js';
-import { SubscriptionCaps } from './subscription-caps.js';
+import { createRealtime } from './realtime.js';
 
 export interface GatewayOptions {
   port?: number;
@@ -101,26 +97,16 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
   });
   await apollo.start();
 
-  const live = {
-    guard: createOperationGuard({ tokens, revocations, apiLimiter }),
-    watch: await SessionWatch.start(state.pubsub, logger),
-    caps: new SubscriptionCaps(state.kv, {
-      perConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
-      perUser: config.MAX_SUBSCRIPTIONS_PER_USER,
-      logger,
-    }),
-    maxQueryCost: config.MAX_QUERY_COST,
-    trustProxy: config.TRUST_PROXY,
-  };
-  const httpStreams = httpSubscriptions({
-    ...live,
+  const realtime = await createRealtime({
+    config,
+    state,
+    logger,
     apollo,
     subscriptions,
-    logger,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-    heartbeatMs: config.SUBSCRIPTION_HEARTBEAT_MS,
+    tokens,
+    revocations,
+    apiLimiter,
   });
-
   const identities = new WeakMap<IncomingMessage, Identity | null>();
   let accepting = true;
   const httpServer = createGraphQLHttpServer<GatewayContext>({
@@ -156,14 +142,14 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
       identity: identities.get(req) ?? null,
       clientAddress: clientAddress(req, config.TRUST_PROXY),
     }),
-    intercept: httpStreams.intercept,
+    intercept: realtime.intercept,
     ready: async () => accepting && apiSchema !== undefined && (await state.ping()),
   });
 
   // A message over MAX_BODY_BYTES closes its socket with 1009, like a 413 over HTTP.
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.MAX_BODY_BYTES });
   const wsCleanup = useServer(
-    executeOverWebSocket({ ...live, apollo, subscriptions, logger }),
+    realtime.websocket,
     wsServer,
     // graphql-ws pings each client at this interval and terminates one that misses a pong,
     // which ends its subscriptions and so their upstream ones.
@@ -184,9 +170,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     async stop() {
       accepting = false;
       await wsCleanup.dispose();
-      httpStreams.stop();
-      live.caps.stop();
-      await live.watch.stop();
+      await realtime.stop();
       subscriptions.stop();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
