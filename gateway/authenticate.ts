@@ -14,7 +14,12 @@ export interface TokenSession extends Identity {
 export type Authentication =
   | { identity: null }
   | { identity: Identity; session: TokenSession }
-  | { error: string; code: typeof ErrorCode.UNAUTHENTICATED | typeof ErrorCode.FORBIDDEN };
+  | {
+      error: string;
+      code: typeof ErrorCode.UNAUTHENTICATED | typeof ErrorCode.FORBIDDEN;
+      /** expired and revoked tokens can be replaced by a refresh; invalid ones and sanctions cannot. */
+      reason: 'invalid' | 'expired' | 'revoked' | 'sanctioned';
+    };
 
 /**
  * Reads `Bearer <token>`: no header means anonymous; a malformed, forged, expired or
@@ -28,18 +33,28 @@ export async function authenticate(
 ): Promise<Authentication> {
   if (header === undefined || header === '') return { identity: null };
   const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!match) return { error: 'Authorization must be "Bearer <accessToken>"', code: ErrorCode.UNAUTHENTICATED };
+  if (!match) {
+    return {
+      error: 'Authorization must be "Bearer <accessToken>"',
+      code: ErrorCode.UNAUTHENTICATED,
+      reason: 'invalid',
+    };
+  }
   try {
     const token = await tokens.verify(match[1]!);
     const revoked = await revocations.check(token);
-    if (revoked?.kind === 'sanctioned') return { error: 'Account is suspended or banned', code: ErrorCode.FORBIDDEN };
-    if (revoked) return { error: 'Access token has been revoked', code: ErrorCode.UNAUTHENTICATED };
+    if (revoked?.kind === 'sanctioned') {
+      return { error: 'Account is suspended or banned', code: ErrorCode.FORBIDDEN, reason: 'sanctioned' };
+    }
+    if (revoked) return { error: 'Access token has been revoked', code: ErrorCode.UNAUTHENTICATED, reason: 'revoked' };
     const identity: Identity = { userId: token.userId, role: token.role, sessionId: token.sessionId };
     // verify() checked the signature and `exp`; read `exp` for expiry timers on open connections.
     const exp = decodeJwt(match[1]!).exp ?? 0;
     return { identity, session: { ...identity, issuedAt: token.issuedAt, expiresAt: exp * 1000 } };
   } catch (error) {
-    if (error instanceof InvalidTokenError) return { error: error.message, code: ErrorCode.UNAUTHENTICATED };
+    if (error instanceof InvalidTokenError) {
+      return { error: error.message, code: ErrorCode.UNAUTHENTICATED, reason: error.reason };
+    }
     throw error;
   }
 }

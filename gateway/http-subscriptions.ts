@@ -142,7 +142,11 @@ export function httpSubscriptions(options: {
     open.add(live);
     res.on('close', () => live.close());
     startResponse(res, format, requestId);
-    const heartbeat = setInterval(() => res.write(format.heartbeat), options.heartbeatMs);
+    const heartbeat = setInterval(() => {
+      if (!res.destroyed) res.write(format.heartbeat);
+    }, options.heartbeatMs);
+    // A client gone mid-write must not surface as an unhandled 'error'; 'close' releases everything.
+    res.on('error', (error) => logger.debug({ err: error, requestId }, 'http subscription client went away'));
     try {
       for await (const result of started.stream) {
         if (res.destroyed) break;

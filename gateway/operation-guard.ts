@@ -18,7 +18,10 @@ export interface GuardRefusal {
   extensions: { code: string } & Record<string, unknown>;
 }
 
-export type Verdict = { identity: Identity | null; session?: TokenSession } | { refusal: GuardRefusal };
+export type Verdict =
+  | { identity: Identity | null; session?: TokenSession }
+  /** `renewable`: a fresh token would pass (the old one expired or its session was revoked). */
+  | { refusal: GuardRefusal; renewable?: boolean };
 
 export interface OperationGuard {
   /** Runs before every operation over WebSocket, SSE or multipart, like the HTTP guard does per request. */
@@ -48,7 +51,12 @@ export function createOperationGuard(deps: {
         };
       }
       const auth = await authenticate(caller.authorization, deps.tokens, deps.revocations);
-      if ('error' in auth) return { refusal: { message: auth.error, extensions: { code: auth.code } } };
+      if ('error' in auth) {
+        return {
+          refusal: { message: auth.error, extensions: { code: auth.code } },
+          renewable: auth.reason === 'expired' || auth.reason === 'revoked',
+        };
+      }
       return auth;
     },
   };

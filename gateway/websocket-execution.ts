@@ -32,8 +32,9 @@ const FLUSH_BEFORE_CLOSE_MS = 500;
 
 /**
  * graphql-ws on the gateway's port. Auth arrives as `authorization` in the
- * connection_init payload (same value as the HTTP header); a bad token closes the
- * socket with 4403, no token connects anonymously. Every operation is checked again
+ * connection_init payload (same value as the HTTP header); an expired or revoked token
+ * closes the socket with 4401 (refresh and reconnect), a malformed or forged one or a
+ * sanctioned user's with 4403; no token connects anonymously. Every operation is checked again
  * like an HTTP request (rate limit per client address, token signature, expiry,
  * revocation); the socket ends with 4401/4403 when its session does. Queries and
  * mutations run through the same Apollo pipeline as HTTP (limits, masking, metrics);
@@ -62,8 +63,10 @@ export function executeOverWebSocket(options: {
       const verdict = await guard.check(caller);
       if ('refusal' in verdict) {
         logger.info({ reason: verdict.refusal.message }, 'websocket refused');
+        // 4401: reconnect with a fresh token; 4403 (graphql-ws's "Forbidden"): do not retry as is.
         if (verdict.refusal.extensions.code === ErrorCode.RATE_LIMITED)
           ctx.extra.socket.close(4429, 'Too many requests');
+        else if (verdict.renewable) ctx.extra.socket.close(4401, verdict.refusal.message);
         return false;
       }
       const live = new LiveConnection({

@@ -2,6 +2,7 @@ import { profiles } from '../support/profiles.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
 import { bearer, gql, GOOD_PASSWORD, LOGIN, REGISTER, uniqueEmail } from '../support/http.js';
 import { createCompanion, send, startConversation } from '../support/chat.js';
+import { sseSubscribe } from '../support/http-stream.js';
 import { openSocket, until, type LiveSocket, type LiveSubscription, type WireResult } from '../support/live.js';
 
 const STREAM = `subscription($id: ID!) { replyStream(messageId: $id) { index done } }`;
@@ -109,6 +110,21 @@ describe.each(profiles())('subscription caps and limits over WebSocket ($name pr
       return outcome === null;
     });
     expect(codeOf(reopened!.results[0])).toBeUndefined();
+  });
+
+  test('SSE streams count against the same per-user cap as sockets', async () => {
+    const user = await registerFrom();
+    const replyId = await longReply(user.accessToken);
+    const address = nextAddress();
+    const headers = { authorization: `Bearer ${user.accessToken}`, 'x-forwarded-for': address };
+    const ws = socket(user.accessToken, address);
+    const held = [await open(ws, replyId), await open(ws, replyId)];
+    const streams = [1, 2, 3].map(() => sseSubscribe(url, STREAM, { id: replyId }, headers));
+    await until(() => streams.every((stream) => stream.results.length > 0));
+    const over = sseSubscribe(url, STREAM, { id: replyId }, headers);
+    await expect(over.finished).rejects.toThrow('status 429');
+    streams.forEach((stream) => stream.stop());
+    held.forEach((subscription) => subscription.stop());
   });
 
   test('the API rate limit applies to each operation over a socket, per client address', async () => {

@@ -121,6 +121,17 @@ describe.each(profiles())('WebSocket sessions end with their token ($name profil
     await expectEnded(live, 'UNAUTHENTICATED', 4401);
   });
 
+  test('at connect: an expired token closes with 4401 (refresh and retry), a forged one with 4403', async () => {
+    const user = await register(url);
+    const claims = decodePayload(user.accessToken) as { sub: string; sid: string; role: string };
+    const expired = await signToken(stack.config, claims, {
+      issuedAt: Math.floor(Date.now() / 1000) - 120,
+      expiresInSeconds: 60,
+    });
+    expect((await socket(url, expired).closed).code).toBe(4401);
+    expect((await socket(url, `${user.accessToken}x`).closed).code).toBe(4403);
+  });
+
   test('every operation re-checks the token: refused on an open socket once revoked or sanctioned', async () => {
     const user = await register(url);
     const ws = socket(url, user.accessToken);
