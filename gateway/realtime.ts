@@ -30,7 +30,7 @@ export async function createRealtime(deps: {
   const { config, state, logger, apollo, subscriptions } = deps;
   const shared = {
     guard: createOperationGuard(deps),
-    watch: await SessionWatch.start(state.pubsub, logger),
+    watch: await SessionWatch.start(state.pubsub, logger, deps.revocations),
     caps: new SubscriptionCaps(state.kv, {
       perConnection: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
       perUser: config.MAX_SUBSCRIPTIONS_PER_USER,

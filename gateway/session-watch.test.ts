@@ -75,6 +75,17 @@ describe('SessionWatch', () => {
     expect(ended).toHaveLength(1);
   });
 
+  test('a revocation stored before the watcher registered (its push missed) still ends it', async () => {
+    const checked = await SessionWatch.start(state.pubsub, logger, revocations);
+    const silent = new Revocations(state.kv, 60); // stores without pushing
+    await silent.revokeSession('missed', 'logout');
+    let ended: SessionEnd | undefined;
+    checked.watch(session({ userId: 'u-missed', sessionId: 'missed' }), (end) => (ended = end));
+    await until(() => ended !== undefined);
+    expect(ended!.closeCode).toBe(4401);
+    await checked.stop();
+  });
+
   test('unwatching stops callbacks', async () => {
     let calls = 0;
     const stop = watch.watch(session({ sessionId: 'gone' }), () => (calls += 1));

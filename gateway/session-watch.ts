@@ -1,4 +1,4 @@
-import { REVOCATION_CHANNEL, type RevocationMessage } from '../platform/auth/revocation.js';
+import { REVOCATION_CHANNEL, type RevocationMessage, type Revocations } from '../platform/auth/revocation.js';
 import { ErrorCode } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { PubSub, Unsubscribe } from '../platform/state/shared-state.js';
@@ -45,10 +45,18 @@ export class SessionWatch {
   private readonly byUser = new Map<string, Set<Watcher>>();
   private unsubscribe: Unsubscribe | undefined;
 
-  private constructor(private readonly logger: Logger) {}
+  private constructor(
+    private readonly logger: Logger,
+    private readonly revocations: Revocations | undefined,
+  ) {}
 
-  static async start(pubsub: PubSub, logger: Logger): Promise<SessionWatch> {
-    const watch = new SessionWatch(logger);
+  /**
+   * With `revocations`, each new watcher is checked once more after it is registered: a
+   * revocation pushed between the connection's authentication and its registration would
+   * otherwise be missed.
+   */
+  static async start(pubsub: PubSub, logger: Logger, revocations?: Revocations): Promise<SessionWatch> {
+    const watch = new SessionWatch(logger, revocations);
     watch.unsubscribe = await pubsub.subscribe(REVOCATION_CHANNEL, (message) => watch.receive(message));
     return watch;
   }
@@ -65,6 +73,7 @@ export class SessionWatch {
     watcher.timer.unref();
     add(this.bySession, session.sessionId, watcher);
     add(this.byUser, session.userId, watcher);
+    if (this.revocations) void this.recheck(watcher, this.revocations);
     return () => this.forget(watcher);
   }
 
@@ -80,6 +89,16 @@ export class SessionWatch {
     for (const set of this.bySession.values()) for (const watcher of set) clearTimeout(watcher.timer);
     this.bySession.clear();
     this.byUser.clear();
+  }
+
+  private async recheck(watcher: Watcher, revocations: Revocations): Promise<void> {
+    try {
+      const revoked = await revocations.check(watcher.session);
+      if (revoked) this.end(watcher, revoked.kind === 'sanctioned' ? ACCOUNT_SANCTIONED : SESSION_REVOKED);
+    } catch (error) {
+      // Shared state unreachable: every operation on the connection is still checked.
+      this.logger.warn({ err: error }, 'revocation re-check failed');
+    }
   }
 
   private receive(raw: string): void {

@@ -76,12 +76,16 @@ export class SubscriptionCaps {
             const left = (this.held.get(userKey) ?? 1) - 1;
             if (left > 0) this.held.set(userKey, left);
             else this.held.delete(userKey);
-            this.kv.increment(key, -1, this.leaseSeconds).catch((error: unknown) => {
-              this.options.logger.warn(
-                { err: error },
-                'releasing a subscription count failed; it expires with its lease',
-              );
-            });
+            this.kv
+              .increment(key, -1, this.leaseSeconds)
+              // Below zero only after shared state lost the counter (a Redis restart): start again from 0.
+              .then((count) => (count < 0 ? this.kv.set(key, '0', this.leaseSeconds) : undefined))
+              .catch((error: unknown) => {
+                this.options.logger.warn(
+                  { err: error },
+                  'releasing a subscription count failed; it expires with its lease',
+                );
+              });
           },
         };
       },
