@@ -27,7 +27,7 @@ import { SubgraphDataSource } from './subgraph-data-source.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { SubscriptionPlanner } from './subscription-planner.js';
 import { createUndiciFetcher } from './undici-fetcher.js';
-import { executeOverWebSocket } from './websocket-execution.js';
+import { createRealtime } from './realtime.js';
 
 export interface GatewayOptions {
   port?: number;
@@ -79,7 +79,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     issuer: config.JWT_ISSUER,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
-  const revocations = new Revocations(state.kv, config.ACCESS_TOKEN_TTL_SECONDS);
+  const revocations = new Revocations(state.kv, config.ACCESS_TOKEN_TTL_SECONDS, state.pubsub);
   const apiLimiter = state.rateLimiter('api', config.RATE_LIMIT_API_PER_SECOND);
   const authLimiter = state.rateLimiter('auth', config.RATE_LIMIT_AUTH_PER_SECOND);
   const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
@@ -119,6 +119,16 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
   });
   await apollo.start();
 
+  const realtime = await createRealtime({
+    config,
+    state,
+    logger,
+    apollo,
+    subscriptions,
+    tokens,
+    revocations,
+    apiLimiter,
+  });
   const identities = new WeakMap<IncomingMessage, Identity | null>();
   let accepting = true;
   const httpServer = createGraphQLHttpServer<GatewayContext>({
@@ -154,20 +164,14 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
       identity: identities.get(req) ?? null,
       clientAddress: clientAddress(req, config.TRUST_PROXY),
     }),
+    intercept: realtime.intercept,
     ready: async () => accepting && apiSchema !== undefined && (await state.ping()),
   });
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  // A message over MAX_BODY_BYTES closes its socket with 1009, like a 413 over HTTP.
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: config.MAX_BODY_BYTES });
   const wsCleanup = useServer(
-    executeOverWebSocket({
-      apollo,
-      tokens,
-      revocations,
-      schemaOf: () => apiSchema,
-      subscriptions,
-      maxQueryCost: config.MAX_QUERY_COST,
-      logger,
-    }),
+    realtime.websocket,
     wsServer,
     // graphql-ws pings each client at this interval and terminates one that misses a pong,
     // which ends its subscriptions and so their upstream ones.
@@ -188,6 +192,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     async stop() {
       accepting = false;
       await wsCleanup.dispose();
+      await realtime.stop();
       subscriptions.stop();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());

@@ -1,117 +1,127 @@
 import type { ApolloServer } from '@apollo/server';
-import {
-  getVariableValues,
-  GraphQLError,
-  print,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type FormattedExecutionResult,
-  type GraphQLSchema,
-} from 'graphql';
-import type { ServerOptions } from 'graphql-ws';
+import { GraphQLError, print, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
+import type { Context, ServerOptions } from 'graphql-ws';
 import type { Extra } from 'graphql-ws/use/ws';
 import { randomUUID } from 'node:crypto';
-import type { AccessTokenIssuer } from '../platform/auth/jwt.js';
-import type { Identity } from '../platform/auth/identity.js';
-import type { Revocations } from '../platform/auth/revocation.js';
 import { ErrorCode } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
-import type { GatewayContext } from './gateway-context.js';
-import { authenticate } from './authenticate.js';
+import { clientAddress } from './client-address.js';
 import type { FederatedSubscriptions } from './federated-subscriptions.js';
-import { operationCost, tooExpensive } from './limits.js';
-import type { PreparedSubscription, SubscriptionPlanner } from './subscription-planner.js';
+import type { GatewayContext } from './gateway-context.js';
+import { LiveConnection, type Result } from './live-connection.js';
+import type { EndableStream } from './endable-stream.js';
+import type { Caller, GuardRefusal, OperationGuard } from './operation-guard.js';
+import { prepareOperation } from './prepare-operation.js';
+import type { SessionEnd, SessionWatch } from './session-watch.js';
+import type { SubscriptionCaps } from './subscription-caps.js';
 
 interface SocketState {
-  identity: Identity | null;
-  address: string;
+  caller: Caller;
+  live: LiveConnection;
 }
 
 type WsExtra = Extra & Partial<SocketState>;
 
-/** What onSubscribe decided for a subscription, found again by its (cached, shared) document. */
-interface Accepted {
-  prepared: PreparedSubscription;
-  planner: SubscriptionPlanner;
+/** The context of one operation; a subscription carries the stream onSubscribe started. */
+interface OperationContext extends GatewayContext {
+  stream?: EndableStream<Result>;
 }
+
+/** How long a session's end may wait for last results to reach the client before the close frame. */
+const FLUSH_BEFORE_CLOSE_MS = 500;
 
 /**
  * graphql-ws on the gateway's port. Auth arrives as `authorization` in the
- * connection_init payload (same value as the HTTP header); a bad token closes the
- * socket with 4403, no token connects anonymously. Queries and mutations run through
- * the same Apollo pipeline as HTTP (limits, masking, metrics); subscriptions are
- * validated with the same limits here and run as federated subscriptions.
+ * connection_init payload (same value as the HTTP header); an expired or revoked token
+ * closes the socket with 4401 (refresh and reconnect), a malformed or forged one or a
+ * sanctioned user's with 4403; no token connects anonymously. Every operation is checked again
+ * like an HTTP request (rate limit per client address, token signature, expiry,
+ * revocation); the socket ends with 4401/4403 when its session does. Queries and
+ * mutations run through the same Apollo pipeline as HTTP (limits, masking, metrics);
+ * subscriptions are validated with the same limits, capped, and run as federated
+ * subscriptions.
  */
 export function executeOverWebSocket(options: {
   apollo: ApolloServer<GatewayContext>;
-  tokens: AccessTokenIssuer;
-  revocations: Revocations;
-  schemaOf: () => GraphQLSchema | undefined;
+  guard: OperationGuard;
+  watch: SessionWatch;
+  caps: SubscriptionCaps;
   subscriptions: FederatedSubscriptions;
   maxQueryCost: number;
+  trustProxy: boolean;
   logger: Logger;
 }): ServerOptions<Record<string, unknown>, WsExtra> {
-  const { apollo, tokens, revocations, subscriptions, logger } = options;
-  const accepted = new WeakMap<DocumentNode, Accepted>();
+  const { apollo, guard, subscriptions, logger } = options;
   return {
-    schema: () => {
-      const schema = options.schemaOf();
-      if (!schema) throw new Error('gateway schema not loaded yet');
-      return schema;
-    },
     async onConnect(ctx) {
       const header = ctx.connectionParams?.authorization;
-      const auth = await authenticate(typeof header === 'string' ? header : undefined, tokens, revocations);
-      if ('error' in auth) {
-        logger.info({ reason: auth.error }, 'websocket refused');
+      const caller: Caller = {
+        authorization: typeof header === 'string' ? header : undefined,
+        // The upgrade request's address, with X-Forwarded-For when TRUST_PROXY: the same key as HTTP.
+        address: clientAddress(ctx.extra.request, options.trustProxy),
+      };
+      const verdict = await guard.check(caller);
+      if ('refusal' in verdict) {
+        logger.info({ reason: verdict.refusal.message }, 'websocket refused');
+        // 4401: reconnect with a fresh token; 4403 (graphql-ws's "Forbidden"): do not retry as is.
+        if (verdict.refusal.extensions.code === ErrorCode.RATE_LIMITED)
+          ctx.extra.socket.close(4429, 'Too many requests');
+        else if (verdict.renewable) ctx.extra.socket.close(4401, verdict.refusal.message);
         return false;
       }
-      ctx.extra.identity = auth.identity;
-      ctx.extra.address = ctx.extra.request.socket.remoteAddress ?? 'unknown';
+      const live = new LiveConnection({
+        subscriptions,
+        caps: options.caps.connection(),
+        watch: options.watch,
+        logger,
+        onEnd: (end) => void closeAfterFlush(ctx, end),
+      });
+      live.follow(verdict.session);
+      ctx.extra.caller = caller;
+      ctx.extra.live = live;
       return true;
     },
-    onSubscribe(_ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] | void {
-      const planner = subscriptions.currentPlanner();
-      if (!planner)
-        return [new GraphQLError('Gateway is starting', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })];
-      let preparation: ReturnType<SubscriptionPlanner['prepare']>;
-      try {
-        preparation = planner.prepare(payload.query, payload.operationName ?? undefined);
-      } catch (error) {
-        // A planner failure on a valid document: the client gets the usual masked error.
-        logger.error({ err: error, operation: payload.operationName }, 'subscription planning failed');
-        return [new GraphQLError('Internal server error', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })];
+    onClose(ctx) {
+      ctx.extra.live?.close();
+    },
+    async onSubscribe(ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+      const { caller, live } = ctx.extra;
+      if (!caller || !live)
+        return [refused({ message: 'Not connected', extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+      if (live.ended) return [refused({ message: live.ended.message, extensions: { code: live.ended.code } })];
+      const verdict = await guard.check(caller);
+      if ('refusal' in verdict) return [refused(verdict.refusal)];
+      const contextValue: OperationContext = {
+        requestId: randomUUID(),
+        identity: verdict.identity,
+        clientAddress: caller.address,
+      };
+      const operation = prepareOperation(payload, subscriptions, options.maxQueryCost, logger);
+      if (operation.kind === 'refused') return operation.errors;
+      // Returning ExecutionArgs makes graphql-ws skip its own (uncoded) validation:
+      // Apollo validates queries and mutations, the planner validated subscriptions.
+      if (operation.kind === 'operation') {
+        return {
+          schema: operation.schema,
+          document: operation.document,
+          operationName: payload.operationName ?? undefined,
+          variableValues: payload.variables ?? undefined,
+          contextValue,
+        };
       }
-      // Queries and mutations: graphql-ws parses and validates, then execute() below.
-      if ('notSubscription' in preparation) return;
-      if ('errors' in preparation) return preparation.errors;
-      const { prepared } = preparation;
-      const variables = payload.variables ?? {};
-      const coerced = getVariableValues(planner.schema, prepared.operation.variableDefinitions ?? [], variables);
-      if (coerced.errors) {
-        return coerced.errors.map(
-          (error) =>
-            new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }),
-        );
-      }
-      const cost = operationCost(planner.schema, prepared.document, coerced.coerced, prepared.operationName);
-      if (cost > options.maxQueryCost) return [tooExpensive(cost, options.maxQueryCost)];
-      accepted.set(prepared.document, { prepared, planner });
+      const started = await live.subscribe(operation.prepared, operation.planner, operation.variables, contextValue);
+      if ('refusal' in started) return [refused(started.refusal)];
+      contextValue.stream = started.stream;
       return {
-        schema: planner.schema,
-        document: prepared.document,
-        operationName: prepared.operationName,
-        variableValues: variables,
+        schema: operation.planner.schema,
+        document: operation.prepared.document,
+        operationName: operation.prepared.operationName,
+        variableValues: operation.variables,
+        contextValue,
       };
     },
-    context: (ctx): GatewayContext => ({
-      requestId: randomUUID(),
-      identity: ctx.extra.identity ?? null,
-      clientAddress: ctx.extra.address ?? 'unknown',
-    }),
     async execute(args): Promise<ExecutionResult> {
-      const contextValue = args.contextValue as GatewayContext;
+      const { stream: _none, ...contextValue } = args.contextValue as OperationContext;
       const response = await apollo.executeOperation(
         {
           query: print(args.document),
@@ -124,17 +134,25 @@ export function executeOverWebSocket(options: {
       return response.body.singleResult as ExecutionResult;
     },
     subscribe(args) {
-      const found = accepted.get(args.document);
-      if (!found) throw new Error('subscription was not prepared by onSubscribe');
-      return subscriptions.start(
-        found.prepared,
-        found.planner,
-        (args.variableValues ?? {}) as Record<string, unknown>,
-        args.contextValue as GatewayContext,
-      ) as unknown as AsyncGenerator<ExecutionResult>;
+      const stream = (args.contextValue as OperationContext).stream;
+      if (!stream) throw new Error('subscription was not started by onSubscribe');
+      return stream as unknown as AsyncGenerator<ExecutionResult>;
     },
     // Results are already formatted (Apollo's for queries, masked ones for subscriptions):
     // send them as they are rather than calling GraphQLError#toJSON on plain objects.
     onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
   };
+}
+
+function refused(refusal: GuardRefusal): GraphQLError {
+  return new GraphQLError(refusal.message, { extensions: refusal.extensions });
+}
+
+/** Lets the last results and completes reach the client, then closes with 4401/4403. */
+async function closeAfterFlush(ctx: Context<Record<string, unknown>, WsExtra>, end: SessionEnd): Promise<void> {
+  const deadline = Date.now() + FLUSH_BEFORE_CLOSE_MS;
+  while (Object.keys(ctx.subscriptions).length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  ctx.extra.socket.close(end.closeCode, end.message);
 }

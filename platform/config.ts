@@ -58,7 +58,8 @@ const schema = z.object({
   KAFKA_TOPIC_PREFIX: z.string().default(''),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_ISSUER: z.string().default('nexusai-graph'),
-  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  // Tests go down to 5 s (token expiry on open sockets); production keeps at least 30 s (checked below).
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce
     .number()
     .int()
@@ -78,6 +79,9 @@ const schema = z.object({
   RATE_LIMIT_API_PER_SECOND: z.coerce.number().int().min(1).default(100),
   RATE_LIMIT_AUTH_PER_SECOND: z.coerce.number().int().min(1).default(5),
   TRUST_PROXY: bool(false),
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).default(50),
+  MAX_SUBSCRIPTIONS_PER_USER: z.coerce.number().int().min(1).default(200),
+  SUBSCRIPTION_HEARTBEAT_MS: z.coerce.number().int().min(100).default(15_000),
   OPENAI_API_KEY: z.preprocess(emptyToUndefined, z.string().min(1).optional()),
   OPENAI_BASE_URL: optionalUrl,
   OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini'),
@@ -140,6 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('invalid configuration: GATEWAY_SECRET: required in production');
   }
   if (production) refuseDevelopmentDefaults(raw);
+  if (production && raw.ACCESS_TOKEN_TTL_SECONDS < 30) {
+    throw new ConfigError('invalid configuration: ACCESS_TOKEN_TTL_SECONDS: at least 30 in production');
+  }
   const ports = {
     gateway: raw.GATEWAY_PORT,
     users: raw.USERS_PORT,

@@ -111,5 +111,6 @@ function statusLine(outcome: ReplyOutcome): string {
   if (outcome.completionTokens !== null) parts.push(`${outcome.completionTokens} tokens`);
   if (outcome.firstTokenMs !== null) parts.push(`first token ${Math.round(outcome.firstTokenMs)} ms`);
   if (outcome.resumed) parts.push(`resumed ${outcome.resumed}×`);
+  if (outcome.renewed) parts.push(`token renewed ${outcome.renewed}×`);
   return `  ${parts.join(' · ')}`;
 }

@@ -50,6 +50,16 @@ export class Session {
     return this.anonymous.withToken(this.auth.accessToken);
   }
 
+  /**
+   * A fresh access token now: the gateway closed a socket with 4401 because the token it
+   * was opened with expired (sockets keep the token they connected with). Fails when
+   * the session itself has ended (logout elsewhere, password change).
+   */
+  async renew(): Promise<void> {
+    this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
+    await this.refreshing;
+  }
+
   /** Ends the session on the server; best effort, bounded, since it runs on the way out. */
   async logout(): Promise<void> {
     try {

@@ -13,6 +13,8 @@ type Chunk = ReplyStreamSubscription['replyStream'];
 
 /** A dropped socket is resumed this many times; more drops in one reply mean something is wrong. */
 const MAX_RESUMES = 1;
+/** Reconnections with a fresh token in one reply (each token expiry during a long reply is one). */
+const MAX_RENEWALS = 3;
 /** After cancelReply answered, the final chunk is due at once; stop waiting if it never comes. */
 const CANCEL_GRACE_MS = 5_000;
 
@@ -43,6 +45,8 @@ export interface ReplyOutcome {
   /** Chunks received, final one included: the next fromIndex. */
   received: number;
   resumed: number;
+  /** Times the socket was reopened with a fresh token (the old one expired mid-reply). */
+  renewed: number;
   firstTokenMs: number | null;
 }
 
@@ -56,6 +60,7 @@ export async function followReply(options: FollowOptions): Promise<ReplyOutcome>
     completionTokens: null,
     received: 0,
     resumed: 0,
+    renewed: 0,
     firstTokenMs: null,
   };
 
@@ -120,6 +125,14 @@ export async function followReply(options: FollowOptions): Promise<ReplyOutcome>
         failure = error;
       }
       if (halt.aborted) return outcome;
+      if (sessionEnded(failure) && outcome.renewed < MAX_RENEWALS) {
+        // The token this socket was opened with ended: reconnect with a fresh one (a refresh).
+        // If the session itself ended, the refresh fails and that error is shown.
+        outcome.renewed += 1;
+        await session.renew();
+        options.onNotice?.(`token renewed; resuming from chunk ${outcome.received}`);
+        continue;
+      }
       if (!isDrop(failure) || outcome.resumed >= MAX_RESUMES) throw failure;
       outcome.resumed += 1;
       options.onNotice?.(`connection lost; resuming from chunk ${outcome.received}`);
@@ -130,6 +143,11 @@ export async function followReply(options: FollowOptions): Promise<ReplyOutcome>
     options.cancel.removeEventListener('abort', onCancel);
     await current?.dispose();
   }
+}
+
+/** The gateway ended the stream because its token did (4401 close or UNAUTHENTICATED on the stream). */
+function sessionEnded(error: unknown): boolean {
+  return error instanceof GraphError && (error.closeCode === 4401 || error.code === 'UNAUTHENTICATED');
 }
 
 /** Whether resubscribing may help: the socket went away, as opposed to the server refusing the operation. */

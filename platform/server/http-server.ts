@@ -19,6 +19,11 @@ export interface GraphQLHttpOptions<Ctx extends BaseContext> {
   metrics: ServiceMetrics;
   maxBodyBytes: number;
   apollo: ApolloServer<Ctx>;
+  /**
+   * May take a /graphql request before the guard and Apollo (the gateway's streaming
+   * transports: SSE and multipart subscriptions); resolves true when it answered it.
+   */
+  intercept?: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<boolean>;
   /** May refuse the request outright; runs before the body is parsed. */
   guard?: (req: IncomingMessage, requestId: string) => Promise<Refusal | null>;
   context: (req: IncomingMessage, requestId: string) => Promise<Ctx>;
@@ -36,9 +41,10 @@ export function sendError(res: ServerResponse, refusal: Refusal, requestId: stri
   res.end(JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] }));
 }
 
-class BodyTooLarge extends Error {}
+export class BodyTooLarge extends Error {}
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** The request body as text; rejects with BodyTooLarge past `limit` bytes. */
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) return Promise.reject(new BodyTooLarge());
   return new Promise((resolve, reject) => {
@@ -98,6 +104,7 @@ export function createGraphQLHttpServer<Ctx extends BaseContext>(options: GraphQ
         );
         return;
       }
+      if (await options.intercept?.(req, res, requestId)) return;
       const refusal = await options.guard?.(req, requestId);
       if (refusal) {
         // Refused before GraphQL ran: still counted, so rate limiting and bad tokens show on dashboards.

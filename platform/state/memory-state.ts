@@ -46,6 +46,11 @@ export function createMemoryState(): SharedState {
         lists.set(key, entry);
         return entry.items.length;
       },
+      async increment(key, delta, ttlSeconds) {
+        const next = Number(live(key) ?? 0) + delta;
+        values.set(key, { value: String(next), expiresAt: Date.now() + ttlSeconds * 1000 });
+        return next;
+      },
       async range(key, start) {
         return liveList(key)?.items.slice(Math.max(0, start)) ?? [];
       },

@@ -112,6 +112,12 @@ export function createRedisState(url: string, keyPrefix: string, logger?: Logger
         if (error) throw error;
         return length;
       },
+      increment: async (key, delta, ttlSeconds) => {
+        const results = await client.run((redis) => redis.multi().incrby(key, delta).expire(key, ttlSeconds).exec());
+        const [[error, value]] = results as [[Error | null, number]];
+        if (error) throw error;
+        return value;
+      },
       range: (key, start) => client.run((redis) => redis.lrange(key, Math.max(0, start), -1)),
     },
     pubsub: {

@@ -8,6 +8,8 @@ export interface KeyValueStore {
   del(key: string): Promise<void>;
   /** Appends to a list and (re)sets its time to live; returns the new length. */
   append(key: string, value: string, ttlSeconds: number): Promise<number>;
+  /** Adds `delta` to an integer counter (0 when absent) and (re)sets its time to live; returns the new value. */
+  increment(key: string, delta: number, ttlSeconds: number): Promise<number>;
   /** The list's items from `start` (0-based) to the end; empty when absent or expired. */
   range(key: string, start: number): Promise<string[]>;
 }

@@ -109,7 +109,7 @@ export class AccountService {
       stageEvent(tx, 'user.password_changed', { userId: user.id, actorId: user.id, payload: {} });
       return this.deps.sessions.revokeAll(tx, user, 'password-changed', session.id);
     });
-    await this.deps.sessions.announceRevoked(revoked);
+    await this.deps.sessions.announceRevoked(revoked, 'password-changed');
     this.deps.outbox.kick();
   }
 
@@ -144,8 +144,9 @@ export class AccountService {
       return blocking ? this.deps.sessions.revokeAll(tx, user, `status-${status.toLowerCase()}`) : [];
     });
     if (blocking) {
-      await this.deps.revocations.cutOffUser(user.id, user.tokensValidAfter!);
-      await this.deps.sessions.announceRevoked(revoked);
+      const reason = `status-${status.toLowerCase()}`;
+      await this.deps.revocations.cutOffUser(user.id, user.tokensValidAfter!, reason);
+      await this.deps.sessions.announceRevoked(revoked, reason);
     }
     this.deps.outbox.kick();
     return user;

@@ -18,7 +18,7 @@ export function createUsersServices({ config, state, outbox }: ServiceDeps): Use
     issuer: config.JWT_ISSUER,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
-  const revocations = new Revocations(state.kv, config.ACCESS_TOKEN_TTL_SECONDS);
+  const revocations = new Revocations(state.kv, config.ACCESS_TOKEN_TTL_SECONDS, state.pubsub);
   const passwords = createPasswordHasher({
     memoryKiB: config.PASSWORD_MEMORY_KIB,
     iterations: config.PASSWORD_ITERATIONS,

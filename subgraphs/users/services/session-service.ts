@@ -97,7 +97,7 @@ export class SessionService {
       tx.persist(session);
       stageEvent(tx, 'user.logout', { userId: user.id, actorId: user.id, payload: { sessionId: session.id } });
     });
-    await this.deps.revocations.revokeSession(session.id);
+    await this.deps.revocations.revokeSession(session.id, 'logout');
     this.deps.outbox.kick();
   }
 
@@ -114,8 +114,8 @@ export class SessionService {
     return revoked;
   }
 
-  async announceRevoked(sessionIds: string[]): Promise<void> {
-    await Promise.all(sessionIds.map((id) => this.deps.revocations.revokeSession(id)));
+  async announceRevoked(sessionIds: string[], reason: string): Promise<void> {
+    await Promise.all(sessionIds.map((id) => this.deps.revocations.revokeSession(id, reason)));
   }
 
   private async revoke(em: EntityManager, session: Session, reason: string) {
@@ -124,7 +124,7 @@ export class SessionService {
       { id: session.id, revokedAt: null },
       { revokedAt: new Date(), revokedReason: reason },
     );
-    await this.deps.revocations.revokeSession(session.id);
+    await this.deps.revocations.revokeSession(session.id, reason);
   }
 
   private newRefreshToken(em: EntityManager, session: Session): string {
