@@ -11,7 +11,7 @@ import type { GatewayContext } from './gateway-context.js';
 import { LiveConnection, type Result } from './live-connection.js';
 import { multipartFormat } from './multipart-transport.js';
 import type { Caller, GuardRefusal, OperationGuard } from './operation-guard.js';
-import { prepareOperation, type OperationRequest } from './prepare-operation.js';
+import { prepareOperation, type OperationRequest, type PreparationLimits } from './prepare-operation.js';
 import type { SessionWatch } from './session-watch.js';
 import { sseFormat, type StreamFormat } from './sse-transport.js';
 import type { SubscriptionCaps } from './subscription-caps.js';
@@ -38,7 +38,7 @@ export function httpSubscriptions(options: {
   watch: SessionWatch;
   caps: SubscriptionCaps;
   subscriptions: FederatedSubscriptions;
-  maxQueryCost: number;
+  limits: PreparationLimits;
   maxBodyBytes: number;
   heartbeatMs: number;
   trustProxy: boolean;
@@ -102,7 +102,7 @@ export function httpSubscriptions(options: {
       ]);
       return true;
     }
-    const operation = prepareOperation(request, options.subscriptions, options.maxQueryCost, logger);
+    const operation = prepareOperation(request, options.subscriptions, options.limits, logger);
     if (operation.kind === 'refused') {
       refuse(res, requestId, operation.errors);
       return true;

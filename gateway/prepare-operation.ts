@@ -3,12 +3,19 @@ import { ErrorCode } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { FederatedSubscriptions } from './federated-subscriptions.js';
 import { operationCost, tooExpensive } from './limits.js';
+import { invalidStringError, withoutSuggestions } from './request-hygiene.js';
 import type { PreparedSubscription, SubscriptionPlanner } from './subscription-planner.js';
 
 export interface OperationRequest {
   query: string;
   operationName?: string | null;
   variables?: Record<string, unknown> | null;
+}
+
+export interface PreparationLimits {
+  maxQueryCost: number;
+  /** Production: no "Did you mean …?" hints in refusals (they spell out the schema). */
+  hideSchemaDetails: boolean;
 }
 
 export type PreparedOperation =
@@ -25,9 +32,30 @@ export type PreparedOperation =
 /**
  * What every streaming transport does with an incoming operation before running it:
  * parse, validate and plan subscriptions with the gateway's limits (depth, aliases,
- * cost), coerce their variables; every refusal carries a stable extensions.code.
+ * cost), coerce their variables, refuse strings that cannot be stored (as HTTP does);
+ * every refusal carries a stable extensions.code.
  */
 export function prepareOperation(
+  request: OperationRequest,
+  subscriptions: FederatedSubscriptions,
+  limits: PreparationLimits,
+  logger: Logger,
+): PreparedOperation {
+  const prepared = prepareUnmasked(request, subscriptions, limits.maxQueryCost, logger);
+  if (prepared.kind !== 'refused' || !limits.hideSchemaDetails) return prepared;
+  return {
+    kind: 'refused',
+    errors: prepared.errors.map(
+      (error) =>
+        new GraphQLError(withoutSuggestions(error.message), {
+          nodes: error.nodes,
+          extensions: error.extensions,
+        }),
+    ),
+  };
+}
+
+function prepareUnmasked(
   request: OperationRequest,
   subscriptions: FederatedSubscriptions,
   maxQueryCost: number,
@@ -55,6 +83,8 @@ export function prepareOperation(
   if ('errors' in preparation) return { kind: 'refused', errors: preparation.errors };
   const { prepared } = preparation;
   const variables = request.variables ?? {};
+  const invalid = invalidStringError(prepared.document, variables);
+  if (invalid) return { kind: 'refused', errors: [invalid] };
   const coerced = getVariableValues(planner.schema, prepared.operation.variableDefinitions ?? [], variables);
   if (coerced.errors) {
     return {

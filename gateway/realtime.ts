@@ -36,7 +36,7 @@ export async function createRealtime(deps: {
       perUser: config.MAX_SUBSCRIPTIONS_PER_USER,
       logger,
     }),
-    maxQueryCost: config.MAX_QUERY_COST,
+    limits: { maxQueryCost: config.MAX_QUERY_COST, hideSchemaDetails: config.production },
     trustProxy: config.TRUST_PROXY,
     apollo,
     subscriptions,

@@ -145,6 +145,20 @@ export function findInvalidLiteral(document: DocumentNode): InvalidString | null
   return found;
 }
 
+/** BAD_USER_INPUT / INVALID_STRING for the first unstorable string in the document or its variables. */
+export function invalidStringError(document: DocumentNode, variables: unknown): GraphQLError | null {
+  const bad = findInvalidLiteral(document) ?? findInvalidVariable(variables ?? {});
+  if (!bad) return null;
+  return new GraphQLError(`${bad.path || 'A string'} contains ${bad.problem}`, {
+    nodes: bad.node,
+    extensions: {
+      code: ErrorCode.BAD_USER_INPUT,
+      reason: HygieneReason.INVALID_STRING,
+      ...(bad.path ? { field: bad.path } : {}),
+    },
+  });
+}
+
 /** Removes graphql-js's "Did you mean …?" hints, which spell out the schema. */
 export function withoutSuggestions(message: string): string {
   return message.replace(/ ?Did you mean [^?]*\?$/, '');
@@ -176,17 +190,10 @@ export function requestHygienePlugin<Ctx extends BaseContext>(options: RequestHy
                   extensions: { code: ErrorCode.BAD_REQUEST, reason: HygieneReason.UNKNOWN_OPERATION_NAME, ...BAD },
                 });
           }
-          const bad = findInvalidLiteral(document) ?? findInvalidVariable(request.variables ?? {});
-          if (bad) {
-            throw new GraphQLError(`${bad.path || 'A string'} contains ${bad.problem}`, {
-              nodes: bad.node,
-              extensions: {
-                code: ErrorCode.BAD_USER_INPUT,
-                reason: HygieneReason.INVALID_STRING,
-                ...(bad.path ? { field: bad.path } : {}),
-                ...BAD,
-              },
-            });
+          const invalid = invalidStringError(document, request.variables);
+          if (invalid) {
+            Object.assign(invalid.extensions, BAD);
+            throw invalid;
           }
         },
         async didEncounterErrors({ request, errors }) {

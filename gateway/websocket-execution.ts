@@ -11,7 +11,7 @@ import type { GatewayContext } from './gateway-context.js';
 import { LiveConnection, type Result } from './live-connection.js';
 import type { EndableStream } from './endable-stream.js';
 import type { Caller, GuardRefusal, OperationGuard } from './operation-guard.js';
-import { prepareOperation } from './prepare-operation.js';
+import { prepareOperation, type PreparationLimits } from './prepare-operation.js';
 import type { SessionEnd, SessionWatch } from './session-watch.js';
 import type { SubscriptionCaps } from './subscription-caps.js';
 
@@ -47,7 +47,7 @@ export function executeOverWebSocket(options: {
   watch: SessionWatch;
   caps: SubscriptionCaps;
   subscriptions: FederatedSubscriptions;
-  maxQueryCost: number;
+  limits: PreparationLimits;
   trustProxy: boolean;
   logger: Logger;
 }): ServerOptions<Record<string, unknown>, WsExtra> {
@@ -96,7 +96,7 @@ export function executeOverWebSocket(options: {
         identity: verdict.identity,
         clientAddress: caller.address,
       };
-      const operation = prepareOperation(payload, subscriptions, options.maxQueryCost, logger);
+      const operation = prepareOperation(payload, subscriptions, options.limits, logger);
       if (operation.kind === 'refused') return operation.errors;
       // Returning ExecutionArgs makes graphql-ws skip its own (uncoded) validation:
       // Apollo validates queries and mutations, the planner validated subscriptions.

@@ -290,6 +290,8 @@ describe.each(profiles())('production hides schema details in errors ($name prof
       NODE_ENV: 'production',
       JWT_SECRET: 'production-test-jwt-secret-0123456789abcdef',
       GATEWAY_SECRET: 'production-test-gateway-secret-0123456789ab',
+      // The embedded profile has no shared services: production allows it only as one node.
+      ...(profile.name === 'embedded' ? { SINGLE_NODE: 'true' } : {}),
     });
     url = stack.gateway.url;
   }, 120_000);

@@ -191,4 +191,20 @@ describe.each(profiles())('subscription caps and limits over WebSocket ($name pr
       'BAD_USER_INPUT',
     );
   });
+
+  test('strings that cannot be stored are refused over a socket as over HTTP', async () => {
+    const ws = socket(undefined);
+    const nul = await ws.request('subscription($id: ID!) { replyStream(messageId: $id) { index } }', {
+      id: 'a\u0000b',
+    });
+    expect(nul && 'errors' in nul ? nul.errors?.[0]?.extensions : undefined).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      reason: 'INVALID_STRING',
+      field: '$id',
+    });
+    const surrogate = await ws.request('subscription($id: ID!) { replyStream(messageId: $id) { index } }', {
+      id: '\ud800',
+    });
+    expect(codeOf(surrogate)).toBe('BAD_USER_INPUT');
+  });
 });
