@@ -15,7 +15,7 @@ import type { RequestContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { OutboxRelay } from '../events/outbox.js';
 import { Loaders } from '../loaders.js';
-import { createMetrics, metricsPlugin } from '../metrics.js';
+import { createMetrics, metricsPlugin, type ServiceMetrics } from '../metrics.js';
 import { openDatabase, type Orm } from '../orm.js';
 import { errorsAndLogsPlugin } from './apollo-plugins.js';
 import { createGraphQLHttpServer } from './http-server.js';
@@ -27,6 +27,8 @@ const BAD_IDENTITY = 'The identity presented for this operation is invalid or ex
 export interface ServiceDeps extends Runtime {
   orm: Orm;
   outbox: OutboxRelay;
+  /** The subgraph's metrics; its services register their own on `metrics.registry`. */
+  metrics: ServiceMetrics;
 }
 
 export type SubgraphContext<Services> = RequestContext & { services: Services };
@@ -77,10 +79,11 @@ export async function startSubgraph<Services>(
     onQuery: options.onQuery,
   });
   const outbox = new OutboxRelay({ orm, bus: runtime.bus, logger });
-  const deps: ServiceDeps = { ...runtime, logger, orm, outbox };
+  // Created before the services, so a subgraph's own metrics land on the registry /metrics serves.
+  const metrics = createMetrics(module.name);
+  const deps: ServiceDeps = { ...runtime, logger, orm, outbox, metrics };
   const services = module.createServices(deps);
   const schema = await module.buildSchema();
-  const metrics = createMetrics(module.name);
   let accepting = true;
 
   const verifier = new IdentityVerifier(config.gatewaySecret);

@@ -2,6 +2,7 @@
  * `npm run seed`: one account per role for local use, on whichever database the
  * configuration points at. Idempotent: existing accounts are left as they are.
  */
+import { createMetrics } from '../../platform/metrics.js';
 import 'reflect-metadata';
 import { ROLES } from '../../platform/auth/identity.js';
 import { loadConfigOrExit } from '../../platform/config.js';
@@ -24,7 +25,7 @@ const orm = await openDatabase({
   migrations: usersSubgraph.migrations,
 });
 const outbox = new OutboxRelay({ orm, bus: runtime.bus, logger: runtime.logger });
-const { accounts } = usersSubgraph.createServices({ ...runtime, orm, outbox });
+const { accounts } = usersSubgraph.createServices({ ...runtime, orm, outbox, metrics: createMetrics('users') });
 for (const role of ROLES) {
   const email = `${role.toLowerCase()}@nexus.local`;
   const em = orm.em.fork();

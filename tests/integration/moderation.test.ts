@@ -712,4 +712,11 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
     await plain.finished.catch(() => undefined);
     expect(plain.results[0]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
+
+  test('the subgraph serves its decisions, queue and classifier metrics on /metrics', async () => {
+    const metrics = await (await fetch(new URL('/metrics', stack.subgraphs.moderation!.url))).text();
+    expect(metrics).toMatch(/^moderation_decisions_total\{[^}]*outcome="APPROVED"[^}]*\} [1-9]/m);
+    expect(metrics).toMatch(/^moderation_queue_depth\{service="moderation"\} [1-9]/m);
+    expect(metrics).toMatch(/^moderation_classification_duration_seconds_count\{[^}]*provider="local"[^}]*\} [1-9]/m);
+  });
 });

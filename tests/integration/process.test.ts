@@ -1,3 +1,4 @@
+import { createMetrics } from '../../platform/metrics.js';
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -78,7 +79,7 @@ async function legacyUsersDirectory(dataDir: string, email: string): Promise<voi
     join(dataDir, 'users'),
   );
   const outbox = new OutboxRelay({ orm, bus: runtime.bus, logger: runtime.logger });
-  const { accounts } = usersSubgraph.createServices({ ...runtime, orm, outbox });
+  const { accounts } = usersSubgraph.createServices({ ...runtime, orm, outbox, metrics: createMetrics('users') });
   await accounts.register(orm.em.fork(), { email, password: GOOD_PASSWORD, displayName: 'Legacy' });
   await orm.close();
   await closeRuntime(runtime);

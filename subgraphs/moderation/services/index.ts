@@ -4,7 +4,7 @@ import { loadModerationSettings, type ModerationSettings } from '../settings.js'
 import { CaseService } from './case-service.js';
 import { createModerationClassifier, parseClassifierSettings } from './classifiers/index.js';
 import { IntakeService } from './intake-service.js';
-import { moderationMetrics, setQueueSource } from './metrics.js';
+import { moderationMetrics } from './metrics.js';
 import { QueryService } from './query-service.js';
 import { QueueUpdates } from './queue-updates.js';
 import { ReportService } from './report-service.js';
@@ -24,13 +24,18 @@ export interface ModerationServices {
 
 export type ModerationContext = SubgraphContext<ModerationServices>;
 
-export function createModerationServices({ state, outbox, orm, logger }: ServiceDeps): ModerationServices {
+export function createModerationServices({
+  state,
+  outbox,
+  orm,
+  logger,
+  metrics: serviceMetrics,
+}: ServiceDeps): ModerationServices {
   const settings = loadModerationSettings();
-  const metrics = moderationMetrics();
   const queue = new QueueUpdates(state);
   const roles = new AccountRoles();
   const classifier = createModerationClassifier(parseClassifierSettings(process.env), { logger });
-  setQueueSource(async () => {
+  const metrics = moderationMetrics(serviceMetrics.registry, async () => {
     const [row] = await orm.em
       .fork()
       .getConnection()
