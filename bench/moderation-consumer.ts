@@ -124,7 +124,8 @@ async function runBatch(runtime: Runtime, watch: DecisionWatch, texts: string[])
   }
   const publishMs = performance.now() - started;
   const { missing, lastAt } = await watch.settle();
-  return { events: events.length, decided: events.length - missing, elapsedMs: lastAt - started, publishMs };
+  const endedAt = lastAt || performance.now(); // nothing decided: the rate is 0 over the whole wait
+  return { events: events.length, decided: events.length - missing, elapsedMs: endedAt - started, publishMs };
 }
 
 /** The same texts through the bare local classifier, in a loop: events/s if classifying were all. */
@@ -165,7 +166,10 @@ export async function consumerThroughput(settings: BenchSettings): Promise<void>
   const dataDir = mkdtempSync(join(tmpdir(), 'nexus-bench-moderation-consumer-'));
   const env = serverEnv(settings.env, runId, dataDir);
   const config = loadConfig(env);
-  // The subgraph's services read their classifier and thresholds from this process's environment.
+  // The subgraph's services read their classifier and thresholds from this process's environment:
+  // the target is the local classifier's, and a benchmark calls nothing beyond loopback.
+  const callerProvider = process.env.MODERATION_PROVIDER;
+  process.env.MODERATION_PROVIDER = 'local';
   const provider = parseClassifierSettings(process.env).provider;
   const thresholds = loadModerationSettings(process.env);
   const local = createLocalClassifier();
@@ -239,6 +243,8 @@ export async function consumerThroughput(settings: BenchSettings): Promise<void>
     await consumer?.close();
     await service?.stop();
     await closeRuntime(runtime);
+    if (callerProvider === undefined) delete process.env.MODERATION_PROVIDER;
+    else process.env.MODERATION_PROVIDER = callerProvider;
     rmSync(dataDir, { recursive: true, force: true });
     await cleanUp(settings.env, runId);
   }

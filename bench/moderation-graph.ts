@@ -281,6 +281,7 @@ export async function moderationThroughGateway(settings: BenchSettings, parts: S
   const dataDir = mkdtempSync(join(tmpdir(), 'nexus-bench-moderation-'));
   const env: NodeJS.ProcessEnv = {
     ...serverEnv(settings.env, runId, dataDir),
+    MODERATION_PROVIDER: 'local', // the targets are the local classifier's; nothing beyond loopback
     // Companion replies finish at once: they are moderated too, but are not what is measured.
     OFFLINE_TOKENS_PER_SECOND: '10000',
     LLM_MAX_COMPLETION_TOKENS: '8',
