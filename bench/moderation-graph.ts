@@ -47,7 +47,7 @@ const PAGE = 20;
 const PASSWORD = 'bench-moderation-42';
 /** A decision not visible this long after its message was sent counts as missing. */
 const DECISION_WAIT_MS = 30_000;
-const POLL_MS = 25;
+const POLL_MS = 50;
 
 const REGISTER = 'mutation($input: RegisterInput!) { register(input: $input) { accessToken } }';
 const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
