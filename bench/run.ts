@@ -8,7 +8,7 @@ import { gatewayOverhead } from './gateway-overhead.js';
 import { idleSubscriptions } from './idle-subscriptions.js';
 import { startup } from './startup.js';
 import { streaming } from './streaming.js';
-import { moderation } from './moderation-classifier.js';
+import { moderation } from './moderation.js';
 import { settingsFrom, type Benchmark } from './harness.js';
 
 const benchmarks: Benchmark[] = [gatewayOverhead, streaming, idleSubscriptions, startup, moderation];
