@@ -6,6 +6,7 @@ import { APPEAL, eventually, promote, REJECT, RESOLVE } from '../support/moderat
 import { profiles } from '../support/profiles.js';
 import { execSql } from '../support/sql.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
+import { OpenAiTestServer } from '../support/openai-server.js';
 import { collect } from '../support/ws.js';
 
 /** The local classifier rejects a link pasted three times (spam); two swear words go to a human. */
@@ -327,5 +328,96 @@ describe.each(profiles())('moderation enforcement ($name profile)', (profile) =>
       [block.id],
     );
     expect(Number(applied[0]!.n)).toBe(1);
+  });
+});
+
+describe.each(profiles())('moderation enforcement of replies ($name profile, OpenAI-compatible server)', (profile) => {
+  const openai = new OpenAiTestServer('sk-test-key');
+  let stack: TestStack;
+  let url: string;
+  let user: Account;
+  let moderator: Account;
+  let companion: string;
+
+  beforeAll(async () => {
+    await openai.start();
+    stack = await startTestStack(profile, { OPENAI_API_KEY: 'sk-test-key', OPENAI_BASE_URL: openai.baseURL });
+    url = stack.gateway.url;
+    [user, moderator] = await Promise.all([register(url), promote(stack, 'MODERATOR')]);
+    companion = await createCompanion(url, user.accessToken);
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.destroy();
+    await openai.stop();
+  });
+
+  test('a rejected message never reaches the model', async () => {
+    const conversation = await startConversation(url, user.accessToken, companion);
+    const before = openai.requests.length;
+    const sent = await send(url, user.accessToken, conversation, REJECTED_TEXT);
+    expect(sent.body.data!.sendMessage.reply.status).toBe('BLOCKED');
+    // A clean message afterwards is answered: exactly one request, and it does not carry the blocked text.
+    const next = await send(url, user.accessToken, conversation, 'Tell me about Saturn');
+    const stream = collect<{ replyStream: Chunk }>(
+      url,
+      REPLY_STREAM,
+      { id: next.body.data!.sendMessage.reply.id },
+      { authorization: `Bearer ${user.accessToken}` },
+    );
+    await stream.finished;
+    expect(openai.requests.length).toBe(before + 1);
+    expect(JSON.stringify(openai.requests.at(-1)!.body)).not.toContain('win.example');
+  });
+
+  test('a companion reply the classifier rejects ends BLOCKED, its text withheld from the user', async () => {
+    const conversation = await startConversation(url, user.accessToken, companion);
+    openai.script({
+      kind: 'reply',
+      tokens: ['visit', ' http://win.example/x', ' http://win.example/x', ' http://win.example/x', ' now'],
+    });
+    const { reply } = (await send(url, user.accessToken, conversation, 'Any tips?')).body.data!.sendMessage;
+    const stream = collect<{ replyStream: Chunk }>(
+      url,
+      REPLY_STREAM,
+      { id: reply.id },
+      { authorization: `Bearer ${user.accessToken}` },
+    );
+    await stream.finished;
+    const final = stream.results.at(-1)!.data!.replyStream;
+    expect(final).toMatchObject({ done: true, finishReason: 'blocked', message: { status: 'BLOCKED', content: '' } });
+    // A late subscriber gets the same final chunk.
+    const late = collect<{ replyStream: Chunk }>(
+      url,
+      REPLY_STREAM,
+      { id: reply.id },
+      { authorization: `Bearer ${user.accessToken}` },
+    );
+    await late.finished;
+    expect(late.results.map((result) => result.data!.replyStream)).toEqual([
+      expect.objectContaining({
+        done: true,
+        delta: '',
+        finishReason: 'blocked',
+        message: expect.objectContaining({ status: 'BLOCKED', content: '' }),
+      }),
+    ]);
+    const rows = await execSql<{ content: string; status: string; status_before_block: string }>(
+      stack,
+      'companions',
+      'select content, status, status_before_block from messages where id = ?',
+      [reply.id],
+    );
+    expect(rows).toEqual([{ content: REJECTED_TEXT, status: 'BLOCKED', status_before_block: 'COMPLETE' }]);
+    const staffView = await gql<{ message: MessageView }>(
+      url,
+      MESSAGE,
+      { id: reply.id },
+      bearer(moderator.accessToken),
+    );
+    expect(staffView.body.data!.message).toMatchObject({
+      role: 'ASSISTANT',
+      status: 'BLOCKED',
+      content: REJECTED_TEXT,
+    });
   });
 });
