@@ -4,9 +4,9 @@
  * expression of the same English and French words, with no obfuscation handling and no rules.
  * In-process and synchronous: the figure is the classifier's own cost, nothing else.
  */
-import { createLexicon } from '../subgraphs/moderation/services/classifiers/local/lexicon.js';
-import { lengthRule, repetitionRule, spamRule } from '../subgraphs/moderation/services/classifiers/local/rules.js';
-import { createLocalClassifier } from '../subgraphs/moderation/services/classifiers/local-classifier.js';
+import { createLexicon } from '../platform/content-safety/local/lexicon.js';
+import { lengthRule, repetitionRule, spamRule } from '../platform/content-safety/local/rules.js';
+import { createLocalClassifier } from '../platform/content-safety/local-classifier.js';
 import { verdict } from './common.js';
 import { envNumber, formatNumber, printTable, type BenchSettings, type Cell } from './harness.js';
 

@@ -22,7 +22,7 @@ import { startSubgraph, type RunningService } from '../platform/server/subgraph-
 import { parseEvent, Topic, type EventEnvelope } from '../schema/events/contracts.js';
 import { moderationSubgraph } from '../subgraphs/moderation/schema.js';
 import { parseClassifierSettings } from '../subgraphs/moderation/services/classifiers/index.js';
-import { createLocalClassifier } from '../subgraphs/moderation/services/classifiers/local-classifier.js';
+import { createLocalClassifier } from '../platform/content-safety/local-classifier.js';
 import { loadModerationSettings } from '../subgraphs/moderation/settings.js';
 import { cleanUp, median, out, runIdOf, serverEnv, verdict } from './common.js';
 import { envNumber, formatNumber, printTable, type BenchSettings, type Cell } from './harness.js';

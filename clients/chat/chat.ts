@@ -55,6 +55,9 @@ async function startConversation(
   return startConversation;
 }
 
+export const BLOCKED_MESSAGE = '[blocked by moderation] your message was not sent to the companion';
+export const BLOCKED_REPLY = '[blocked by moderation] the reply was withdrawn';
+
 /** One message and its reply. Errors are shown and the chat goes on. */
 async function turn(
   term: Terminal,
@@ -75,6 +78,8 @@ async function turn(
       const sentAt = performance.now();
       const client = await session.client();
       const { sendMessage } = await client.request(SendMessageDocument, { conversationId: conversation.id, content });
+      // Blocked before the model saw it: nothing will be generated, so there is no reply to follow.
+      if (sendMessage.message.status === 'BLOCKED') return null;
       term.write(`${term.bold(companion.name)} › `);
       started = true;
       return followReply({
@@ -87,6 +92,16 @@ async function turn(
         sentAt,
       });
     });
+    if (outcome === null) {
+      term.line(term.bold(BLOCKED_MESSAGE));
+      return;
+    }
+    if (outcome.status === 'BLOCKED') {
+      // Withdrawn after it streamed: say so plainly under whatever was shown.
+      term.line();
+      term.line(term.bold(BLOCKED_REPLY));
+      return;
+    }
     // A reply that finished before the cancel arrived is not marked cancelled.
     const cancelled =
       outcome.status === 'CANCELLED' ||

@@ -52,6 +52,7 @@ export type MessageRole =
   | 'USER';
 
 export type MessageStatus =
+  /** Withheld by moderation: content is empty for everyone but MODERATOR and ADMIN; a blocked reply was never answered or was withdrawn. */
   | 'BLOCKED'
   | 'CANCELLED'
   | 'COMPLETE'

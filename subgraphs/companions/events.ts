@@ -3,8 +3,9 @@ import { consumerOf } from '../../platform/events/typed-consumer.js';
 
 /**
  * Events of the companions subgraph (contracts in schema/events/contracts.ts). It writes
- * these through the outbox, and consumes `user-lifecycle` to know account statuses
- * (services/account-statuses.ts handles exactly the types declared here).
+ * these through the outbox, consumes `user-lifecycle` to know account statuses
+ * (services/account-statuses.ts) and `moderation-decisions` to enforce decisions on messages and
+ * companions (services/moderation-enforcement.ts); each handles exactly the types declared here.
  */
 export const publishes = [
   'companion.created',
@@ -21,4 +22,10 @@ export const accountStatusEvents = consumerOf({
   types: ['user.registered', 'user.status_changed'],
 });
 
-export const consumers = [accountStatusEvents] as const;
+export const moderationDecisionEvents = consumerOf({
+  groupId: 'companions.moderation-decisions',
+  topic: Topic.moderationDecisions,
+  types: ['moderation.decided', 'moderation.reversed'],
+});
+
+export const consumers = [accountStatusEvents, moderationDecisionEvents] as const;

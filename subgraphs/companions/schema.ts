@@ -25,6 +25,7 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
   createServices: createCompanionsServices,
   async startConsumers({ orm, bus, logger }, services) {
     const stopStatuses = await services.statuses.startConsumer(orm, bus, logger);
+    const stopEnforcement = await services.enforcement.startConsumer(orm, bus);
     const stopCancels = await services.chat.startCancelListener();
     services.progress.start();
     services.sweeper.start();
@@ -32,7 +33,7 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
       await services.sweeper.stop();
       await services.chat.stop();
       await services.progress.stop();
-      await Promise.all([stopStatuses(), stopCancels()]);
+      await Promise.all([stopStatuses(), stopEnforcement(), stopCancels()]);
     };
   },
 };

@@ -42,4 +42,12 @@ export class Companion {
   /** Deleted companions keep their conversations' history but are hidden everywhere else. */
   @Property({ type: 'datetime', nullable: true })
   deletedAt?: Date | null;
+
+  /** Rejected by moderation: hidden like a deleted companion until the decision is reversed. */
+  @Property({ type: 'datetime', nullable: true })
+  blockedAt?: Date | null;
+
+  /** When the newest moderation event applied to this companion happened. */
+  @Property({ type: 'datetime', nullable: true })
+  moderatedAt?: Date | null;
 }

@@ -3,8 +3,16 @@ import { AccountStatus } from './account-status.js';
 import { Companion } from './companion.js';
 import { Conversation } from './conversation.js';
 import { Message } from './message.js';
+import { AppliedModerationEvent } from './moderation-event.js';
 
-export { AccountStatus, Companion, Conversation, Message };
+export { AccountStatus, AppliedModerationEvent, Companion, Conversation, Message };
 
 /** Everything the companions database holds, the outbox included. */
-export const companionsEntities = [Companion, Conversation, Message, AccountStatus, OutboxMessage];
+export const companionsEntities = [
+  Companion,
+  Conversation,
+  Message,
+  AccountStatus,
+  AppliedModerationEvent,
+  OutboxMessage,
+];

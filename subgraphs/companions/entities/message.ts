@@ -48,4 +48,15 @@ export class Message {
    */
   @Property({ type: 'datetime', nullable: true })
   progressAt?: Date | null;
+
+  /**
+   * While BLOCKED by moderation: the status to restore if the decision is reversed. The text is
+   * kept in `content` (withheld from everyone but staff), so an overturned appeal loses nothing.
+   */
+  @Property({ type: 'string', length: 16, nullable: true })
+  statusBeforeBlock?: MessageStatus | null;
+
+  /** When the newest moderation event applied to this message happened (an older one changes nothing). */
+  @Property({ type: 'datetime', nullable: true })
+  moderatedAt?: Date | null;
 }

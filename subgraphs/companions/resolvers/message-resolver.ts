@@ -1,8 +1,21 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { Conversation } from '../entities/conversation.js';
 import type { Message } from '../entities/message.js';
 import type { CompanionsContext } from '../services/index.js';
 import { conversationLoader, messageLoader } from '../services/loaders.js';
+import { isStaff } from '../services/staff.js';
 import type { ReplyChunkEvent } from '../services/reply-streams.js';
 import { ConversationNode, MessageNode, ReplyChunkNode, SendMessagePayload } from './types.js';
 
@@ -18,9 +31,30 @@ export class MessageResolver {
     return (await conversationLoader(ctx.loaders, ctx.em).load(message.conversation.id))!;
   }
 
+  @FieldResolver(() => String, {
+    description:
+      'The text. Empty while the message is BLOCKED by moderation, except for MODERATOR and ADMIN ' +
+      '(the text is kept: an overturned appeal restores it).',
+  })
+  content(@Root() message: Message, @Ctx() ctx: CompanionsContext): string {
+    return message.status === 'BLOCKED' && !isStaff(ctx.identity) ? '' : message.content;
+  }
+
+  @Authorized()
+  @Query(() => MessageNode, {
+    nullable: true,
+    description: "One of the viewer's messages; MODERATOR and ADMIN: any message (to review moderated content).",
+  })
+  message(@Arg('id', () => ID) id: string, @Ctx() ctx: CompanionsContext): Promise<Message | null> {
+    return ctx.services.conversations.message(ctx, id);
+  }
+
   @Authorized()
   @Mutation(() => SendMessagePayload, {
-    description: 'Stores the message, starts the reply (STREAMING) and returns at once. One reply at a time.',
+    description:
+      'Stores the message, starts the reply (STREAMING) and returns at once. One reply at a time. ' +
+      'A message the content classifier rejects is stored BLOCKED and not answered: the reply comes back ' +
+      'BLOCKED too, with no text and finishReason "blocked".',
   })
   sendMessage(
     @Arg('conversationId', () => ID) conversationId: string,

@@ -8,7 +8,15 @@ export const MessageRoleEnum = enumOf(MESSAGE_ROLES);
 export const MessageStatusEnum = enumOf(MESSAGE_STATUSES);
 registerEnumType(VisibilityEnum, { name: 'Visibility' });
 registerEnumType(MessageRoleEnum, { name: 'MessageRole' });
-registerEnumType(MessageStatusEnum, { name: 'MessageStatus' });
+registerEnumType(MessageStatusEnum, {
+  name: 'MessageStatus',
+  valuesConfig: {
+    BLOCKED: {
+      description:
+        'Withheld by moderation: content is empty for everyone but MODERATOR and ADMIN; a blocked reply was never answered or was withdrawn.',
+    },
+  },
+});
 
 /** The users subgraph's User, extended here with companions and conversations. */
 @ObjectType('User')
@@ -93,7 +101,11 @@ export class SendMessagePayload {
   @Field(() => MessageNode, { description: "The user's message, stored." })
   message!: MessageNode;
 
-  @Field(() => MessageNode, { description: 'The reply, STREAMING: subscribe to replyStream(messageId: reply.id).' })
+  @Field(() => MessageNode, {
+    description:
+      'The reply, STREAMING: subscribe to replyStream(messageId: reply.id). BLOCKED (no text, finishReason "blocked") ' +
+      'when the message was blocked: nothing will be generated.',
+  })
   reply!: MessageNode;
 }
 
@@ -113,7 +125,8 @@ export class ReplyChunkNode {
 
   @Field(() => String, {
     nullable: true,
-    description: 'On the final chunk: stop, length, cancelled, timeout, upstream, …',
+    description:
+      'On the final chunk: stop, length, cancelled, timeout, upstream, … or blocked (moderation withheld the reply).',
   })
   finishReason?: string | null;
 }

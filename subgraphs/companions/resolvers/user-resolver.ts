@@ -25,7 +25,9 @@ export class UserCompanionsResolver {
       table: 'companions',
       parentColumn: 'owner_id',
       order: 'desc',
-      where: own ? 't."deleted_at" is null' : `t."deleted_at" is null and t."visibility" = 'PUBLIC'`,
+      where: own
+        ? 't."deleted_at" is null and t."blocked_at" is null'
+        : `t."deleted_at" is null and t."blocked_at" is null and t."visibility" = 'PUBLIC'`,
     });
     return toPage(await loader.load({ parentId: user.id, size, afterId: decodeCursor(after) }), size);
   }

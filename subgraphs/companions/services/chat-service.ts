@@ -6,6 +6,7 @@ import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js
 import type { Loaders } from '../../../platform/loaders.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Orm } from '../../../platform/orm.js';
+import type { TextChecker } from '../../../platform/content-safety/text-check.js';
 import { Conversation } from '../entities/conversation.js';
 import { Message, type MessageStatus } from '../entities/message.js';
 import type { AccountStatuses } from './account-statuses.js';
@@ -55,6 +56,8 @@ export class ChatService {
       outbox: OutboxRelay;
       conversations: ConversationService;
       statuses: AccountStatuses;
+      /** The local classifier with the moderation thresholds: rejects text in-line, before and after the model. */
+      checker: TextChecker;
       logger: Logger;
       settings: ChatSettings;
     },
@@ -67,7 +70,13 @@ export class ChatService {
     await em.populate(conversation, ['companion']);
     if (conversation.companion.deletedAt)
       throw badInput('This companion was deleted', 'conversationId', 'COMPANION_DELETED');
+    if (conversation.companion.blockedAt)
+      throw badInput('This companion was removed by moderation', 'conversationId', 'COMPANION_BLOCKED');
     const userId = viewer!.userId;
+    // A message the classifier rejects is stored BLOCKED and never reaches the model.
+    if (this.deps.checker.checkMessage(text).decision === 'REJECT') {
+      return this.storeBlocked(em, conversation, userId, text);
+    }
     // Refuse before storing anything: a reply that cannot stream would only fail at once.
     if (!(await this.deps.streams.available())) throw unavailable('Replies cannot stream right now; try again shortly');
     const { message, reply } = await em.transactional(async (tx) => {
@@ -111,6 +120,48 @@ export class ChatService {
     this.deps.outbox.kick();
     this.track(this.generate(conversation.id, reply.id, userId));
     return { message, reply };
+  }
+
+  /**
+   * A rejected message: stored BLOCKED (text kept for moderators and an appeal), with a reply
+   * that is BLOCKED from the start (no text, finishReason `blocked`). The conversation is not
+   * claimed and nothing is generated; content.posted still opens the moderation case.
+   */
+  private async storeBlocked(em: EntityManager, conversation: Conversation, userId: string, text: string) {
+    const result = await em.transactional(async (tx) => {
+      const now = new Date();
+      const message = tx.create(Message, {
+        conversation,
+        role: 'USER',
+        content: text,
+        status: 'BLOCKED',
+        statusBeforeBlock: 'COMPLETE',
+        completedAt: now,
+      });
+      const reply = tx.create(Message, {
+        conversation,
+        role: 'ASSISTANT',
+        content: '',
+        status: 'BLOCKED',
+        finishReason: 'blocked',
+        completedAt: now,
+      });
+      await tx.nativeUpdate(Conversation, { id: conversation.id }, { lastMessageAt: now });
+      const companionId = conversation.companion.id;
+      stageEvent(tx, 'message.sent', {
+        userId,
+        actorId: userId,
+        payload: { conversationId: conversation.id, messageId: message.id, companionId, length: text.length },
+      });
+      stageEvent(tx, 'content.posted', {
+        userId,
+        actorId: userId,
+        payload: { kind: 'USER_MESSAGE', contentId: message.id, conversationId: conversation.id, text },
+      });
+      return { message, reply };
+    });
+    this.deps.outbox.kick();
+    return result;
   }
 
   /** Stops a streaming reply; what was generated so far is kept as CANCELLED. */
@@ -158,7 +209,7 @@ export class ChatService {
         index: done?.index ?? 0,
         delta: '',
         done: true,
-        finishReason: message.finishReason ?? null,
+        finishReason: message.status === 'BLOCKED' ? 'blocked' : (message.finishReason ?? null),
       };
       const queue = new AsyncQueue<ReplyChunkEvent>();
       queue.push(final);
@@ -274,12 +325,15 @@ export class ChatService {
     guard?: FilterQuery<Message>,
   ): Promise<boolean> {
     const streaming: FilterQuery<Message> = { id: replyId, status: 'STREAMING' };
+    // A reply the classifier rejects is stored BLOCKED: its streamed text is withdrawn from the user.
+    const blocked = content !== '' && this.deps.checker.checkMessage(content).decision === 'REJECT';
     const em = this.deps.orm.em.fork();
     let companionId = '';
     const stored = await em.transactional(async (tx) => {
       const updated = await tx.nativeUpdate(Message, guard ? { $and: [streaming, guard] } : streaming, {
         content,
-        status: outcome.status,
+        status: blocked ? 'BLOCKED' : outcome.status,
+        statusBeforeBlock: blocked ? outcome.status : null,
         finishReason: outcome.finishReason,
         promptTokens: outcome.promptTokens,
         completionTokens: outcome.completionTokens,
@@ -316,7 +370,7 @@ export class ChatService {
       return true;
     });
     this.deps.outbox.kick();
-    if (stored) await this.publishDone(replyId, index, outcome.finishReason);
+    if (stored) await this.publishDone(replyId, index, blocked ? 'blocked' : outcome.finishReason);
     return stored;
   }
 

@@ -5,6 +5,7 @@ import { canSee, isAvailable, showsPersona } from './companion-service.js';
 
 const owner: Identity = { userId: 'owner', role: 'USER', sessionId: 's1' };
 const other: Identity = { userId: 'other', role: 'USER', sessionId: 's2' };
+const moderator: Identity = { userId: 'mod', role: 'MODERATOR', sessionId: 's3' };
 const companion = (fields: Partial<Companion>) =>
   ({ id: 'c', ownerId: 'owner', visibility: 'PUBLIC', deletedAt: null, ...fields }) as Companion;
 
@@ -28,5 +29,13 @@ describe('who sees a companion, chats with it, and reads its persona', () => {
     const gone = companion({ deletedAt: new Date() });
     expect([owner, other].map((viewer) => isAvailable(gone, viewer))).toEqual([false, false]);
     expect([owner, other].map((viewer) => showsPersona(gone, viewer))).toEqual([true, false]);
+  });
+
+  test('blocked by moderation: hidden from all but staff, chattable by nobody, persona to staff only', () => {
+    const blocked = companion({ blockedAt: new Date() });
+    const viewers = [owner, other, null, moderator];
+    expect(viewers.map((viewer) => canSee(blocked, viewer))).toEqual([false, false, false, true]);
+    expect(viewers.map((viewer) => isAvailable(blocked, viewer))).toEqual([false, false, false, false]);
+    expect(viewers.map((viewer) => showsPersona(blocked, viewer))).toEqual([false, false, false, true]);
   });
 });

@@ -6,26 +6,34 @@ import type { Loaders } from '../../../platform/loaders.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../../../platform/pagination.js';
 import { Companion } from '../entities/companion.js';
 import { companionLoader } from './loaders.js';
+import { isStaff } from './staff.js';
 import { validateCompanion, type CompanionFields } from './validation.js';
 
-/** A companion the viewer may see: their own, or anyone's PUBLIC one; never a deleted one. */
+/**
+ * A companion the viewer may see: their own, or anyone's PUBLIC one; never a deleted one, and
+ * never one moderation rejected (staff excepted, so they can review it).
+ */
 export function canSee(companion: Companion | null, viewer: Identity | null): companion is Companion {
   if (!companion || companion.deletedAt) return false;
+  if (companion.blockedAt && !isStaff(viewer)) return false;
   return companion.visibility === 'PUBLIC' || companion.ownerId === viewer?.userId;
 }
 
 /**
  * Whether the viewer may still chat with a companion they reach through one of their
- * conversations: not once it is deleted, nor once its owner made it PRIVATE.
+ * conversations: not once it is deleted or blocked by moderation, nor once its owner made it PRIVATE.
  */
-export const isAvailable = canSee;
+export function isAvailable(companion: Companion | null, viewer: Identity | null): companion is Companion {
+  if (!companion || companion.deletedAt || companion.blockedAt) return false;
+  return companion.visibility === 'PUBLIC' || companion.ownerId === viewer?.userId;
+}
 
 /**
  * The persona (description, personality) is the owner's work: shown to the owner always, to
  * others only while the companion is theirs to see. A conversation keeps showing the name.
  */
 export function showsPersona(companion: Companion, viewer: Identity | null): boolean {
-  return companion.ownerId === viewer?.userId || canSee(companion, viewer);
+  return (companion.ownerId === viewer?.userId && !companion.blockedAt) || canSee(companion, viewer);
 }
 
 /** Companions: only the owner edits or deletes; PUBLIC ones are listed for everyone. */
@@ -94,7 +102,7 @@ export class CompanionService {
       : { visibility: 'PUBLIC' as const };
     const rows = await em.find(
       Companion,
-      { deletedAt: null, ...visible, ...(afterId ? { id: { $lt: afterId } } : {}) },
+      { deletedAt: null, blockedAt: null, ...visible, ...(afterId ? { id: { $lt: afterId } } : {}) },
       { orderBy: { id: 'desc' }, limit: size + 1 },
     );
     return toPage(rows, size);
@@ -103,7 +111,7 @@ export class CompanionService {
   /** Someone else's companion is NOT_FOUND, exactly like a missing one: nothing is revealed. */
   private async owned(em: EntityManager, viewer: Identity | null, id: string): Promise<Companion> {
     if (!viewer) throw unauthenticated();
-    const companion = await em.findOne(Companion, { id, deletedAt: null });
+    const companion = await em.findOne(Companion, { id, deletedAt: null, blockedAt: null });
     if (!companion || companion.ownerId !== viewer.userId) throw notFound('Companion');
     return companion;
   }

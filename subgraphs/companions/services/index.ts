@@ -1,9 +1,12 @@
+import { readThresholds } from '../../../platform/content-safety/thresholds.js';
+import { TextChecker } from '../../../platform/content-safety/text-check.js';
 import type { ServiceDeps, SubgraphContext } from '../../../platform/server/subgraph-server.js';
 import { AccountStatuses } from './account-statuses.js';
 import { ChatService } from './chat-service.js';
 import { CompanionService } from './companion-service.js';
 import { ConversationService } from './conversation-service.js';
 import { createLlmProvider } from './llm/index.js';
+import { ModerationEnforcement } from './moderation-enforcement.js';
 import { ReplyProgress } from './reply-progress.js';
 import { ReplyStreams } from './reply-streams.js';
 import { ReplySweeper } from './reply-sweeper.js';
@@ -13,6 +16,7 @@ export interface CompanionsServices {
   conversations: ConversationService;
   chat: ChatService;
   statuses: AccountStatuses;
+  enforcement: ModerationEnforcement;
   progress: ReplyProgress;
   sweeper: ReplySweeper;
 }
@@ -38,6 +42,8 @@ export function createCompanionsServices({ config, state, outbox, orm, logger }:
     outbox,
     conversations,
     statuses,
+    // The same MODERATION_AUTO_* variables the moderation subgraph reads, so both draw the same line.
+    checker: new TextChecker(readThresholds(process.env)),
     logger,
     settings: {
       maxMessageChars: config.MESSAGE_MAX_CHARS,
@@ -53,5 +59,13 @@ export function createCompanionsServices({ config, state, outbox, orm, logger }:
     intervalMs: staleAfterMs / 2,
     settle: (reply, cutoff) => chat.settleStale(reply, cutoff),
   });
-  return { companions: new CompanionService(outbox), conversations, chat, statuses, progress, sweeper };
+  return {
+    companions: new CompanionService(outbox),
+    conversations,
+    chat,
+    statuses,
+    enforcement: new ModerationEnforcement(logger),
+    progress,
+    sweeper,
+  };
 }

@@ -1,9 +1,9 @@
 import { ContentSafetyTestServer } from '../../../../tests/support/content-safety-server.js';
 import { AZURE_MAX_TEXT_CHARS, createAzureClassifier, severityScore } from './azure-classifier.js';
-import { decide } from './decide.js';
+import { decide } from '../../../../platform/content-safety/decide.js';
 import { ProviderError } from './provider-error.js';
 import { media, SAMPLES } from './testing/media-samples.js';
-import type { Classification } from './types.js';
+import type { Classification } from '../../../../platform/content-safety/types.js';
 
 // Real HTTP against a local server speaking Azure AI Content Safety's REST protocol.
 const server = new ContentSafetyTestServer();

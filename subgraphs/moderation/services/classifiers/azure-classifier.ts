@@ -1,7 +1,13 @@
-import { clamp01, confidenceFrom } from './decide.js';
-import { isMedia, textOf } from './content.js';
+import { clamp01, confidenceFrom } from '../../../../platform/content-safety/decide.js';
+import { isMedia, textOf } from '../../../../platform/content-safety/content.js';
 import { ProviderError, safeCode } from './provider-error.js';
-import type { CategoryScore, Classification, Classifier, MediaContent, ModerationContent } from './types.js';
+import type {
+  CategoryScore,
+  Classification,
+  Classifier,
+  MediaContent,
+  ModerationContent,
+} from '../../../../platform/content-safety/types.js';
 
 export const AZURE_API_VERSION = '2024-09-01';
 export const AZURE_CATEGORIES = ['Hate', 'SelfHarm', 'Sexual', 'Violence'] as const;

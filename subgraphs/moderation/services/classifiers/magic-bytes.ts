@@ -1,4 +1,4 @@
-import type { MediaContentType } from './types.js';
+import type { MediaContentType } from '../../../../platform/content-safety/types.js';
 
 /** A file type we accept, how its first bytes look, and the MIME names it goes by. */
 export interface MediaSignature {

@@ -1,5 +1,5 @@
 import { acceptedTypes, canonicalMimeType, sniff } from './magic-bytes.js';
-import type { CategoryScore, MediaContent } from './types.js';
+import type { CategoryScore, MediaContent } from '../../../../platform/content-safety/types.js';
 
 export interface MediaPolicy {
   maxBytes: number;

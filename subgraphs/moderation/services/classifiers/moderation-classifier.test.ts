@@ -6,7 +6,7 @@ import { OpenAiModerationTestServer } from '../../../../tests/support/openai-mod
 import { createModerationClassifier } from './moderation-classifier.js';
 import { parseClassifierSettings } from './settings.js';
 import { media, SAMPLES, sha256 } from './testing/media-samples.js';
-import type { ModerationContent } from './types.js';
+import type { ModerationContent } from '../../../../platform/content-safety/types.js';
 
 const azure = new ContentSafetyTestServer();
 const openai = new OpenAiModerationTestServer();

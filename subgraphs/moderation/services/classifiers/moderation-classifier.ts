@@ -1,13 +1,24 @@
 import type { Logger } from '../../../../platform/logger.js';
 import { createAzureClassifier } from './azure-classifier.js';
-import { assertValidContent, isMedia, textOf } from './content.js';
-import { confidenceFrom, decideClassification } from './decide.js';
-import { createLocalClassifier, type LocalClassifier, type LocalClassifierOptions } from './local-classifier.js';
+import { assertValidContent, isMedia, textOf } from '../../../../platform/content-safety/content.js';
+import { confidenceFrom, decideClassification } from '../../../../platform/content-safety/decide.js';
+import {
+  createLocalClassifier,
+  type LocalClassifier,
+  type LocalClassifierOptions,
+} from '../../../../platform/content-safety/local-classifier.js';
 import { checkMedia } from './media.js';
 import { createOpenAiClassifier } from './openai-classifier.js';
 import { ProviderError } from './provider-error.js';
 import type { ClassifierSettings } from './settings.js';
-import type { Classification, Classifier, Decision, MediaContent, ModerationContent, ProviderName } from './types.js';
+import type {
+  Classification,
+  Classifier,
+  Decision,
+  MediaContent,
+  ModerationContent,
+  ProviderName,
+} from '../../../../platform/content-safety/types.js';
 
 export interface ModerationVerdict extends Classification {
   /** The automatic decision under the configured thresholds. */

@@ -1,9 +1,9 @@
 import { OpenAiModerationTestServer } from '../../../../tests/support/openai-moderation-server.js';
-import { decide } from './decide.js';
+import { decide } from '../../../../platform/content-safety/decide.js';
 import { createOpenAiClassifier, FLAGGED_CONFIDENCE_CAP, type OpenAiClassifierOptions } from './openai-classifier.js';
 import { ProviderError } from './provider-error.js';
 import { media, SAMPLES } from './testing/media-samples.js';
-import type { Classification } from './types.js';
+import type { Classification } from '../../../../platform/content-safety/types.js';
 
 // The real `openai` SDK against a local server speaking OpenAI's moderation protocol.
 const server = new OpenAiModerationTestServer();

@@ -1,9 +1,15 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ModerationCreateParams, ModerationMultiModalInput } from 'openai/resources/moderations';
-import { clamp01, confidenceFrom } from './decide.js';
-import { isMedia, textOf } from './content.js';
+import { clamp01, confidenceFrom } from '../../../../platform/content-safety/decide.js';
+import { isMedia, textOf } from '../../../../platform/content-safety/content.js';
 import { ProviderError, safeCode } from './provider-error.js';
-import type { CategoryScore, Classification, Classifier, MediaContent, ModerationContent } from './types.js';
+import type {
+  CategoryScore,
+  Classification,
+  Classifier,
+  MediaContent,
+  ModerationContent,
+} from '../../../../platform/content-safety/types.js';
 
 /** Images OpenAI's omni moderation reads; larger files are sent by URL instead of inline. */
 const OPENAI_IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);

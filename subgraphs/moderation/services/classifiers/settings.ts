@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../../../../platform/config.js';
-import type { ProviderName, Thresholds } from './types.js';
+import type { ProviderName, Thresholds } from '../../../../platform/content-safety/types.js';
 
 /**
  * The classifiers' environment variables, as a zod fragment the lead can spread into

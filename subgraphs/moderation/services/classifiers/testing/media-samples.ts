@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MediaContent, MediaContentType } from '../types.js';
+import type { MediaContent, MediaContentType } from '../../../../../platform/content-safety/types.js';
 
 /** Test data: the first bytes of a real file of each accepted type, padded, and references to them. */
 export const bytesOf = (...parts: (number[] | string)[]) =>

@@ -1,4 +1,4 @@
-import { badInput } from '../../../../platform/errors.js';
+import { badInput } from '../errors.js';
 import type { MediaContent, ModerationContent, TextContentType } from './types.js';
 
 const SHA256 = /^[0-9a-f]{64}$/i;
