@@ -23,6 +23,8 @@ export interface StackOptions {
  * runtime, so the embedded default's in-memory bus and state connect them.
  */
 export async function startStack(config: Config, options: StackOptions = {}): Promise<Stack> {
+  // Subgraphs' own settings (moderation thresholds, classifier provider…) fail before anything opens.
+  for (const module of subgraphModules) module.checkSettings?.(process.env);
   const runtime = await createRuntime(config, 'nexus');
   const subgraphs: Record<string, RunningService> = {};
   try {

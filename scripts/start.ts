@@ -4,7 +4,7 @@
  * WebAssembly compiles off the main thread) while the heavy ones load.
  */
 import { enableCompileCache } from 'node:module';
-import { loadConfigOrExit } from '../platform/config.js';
+import { ConfigError, loadConfigOrExit } from '../platform/config.js';
 import { DataDirInUseError, PgliteCluster, pgliteClusterDir } from '../platform/pglite-cluster.js';
 import { LegacyImportError } from '../platform/pglite-legacy.js';
 import { assertNodeVersion, stopOnSignal } from '../platform/server/process.js';
@@ -15,7 +15,7 @@ const config = loadConfigOrExit();
 
 /** Start-up failures an operator can fix get one line and exit code 1, like a bad variable. */
 function exitOnKnownFailure(error: unknown): never {
-  if (error instanceof DataDirInUseError || error instanceof LegacyImportError) {
+  if (error instanceof DataDirInUseError || error instanceof LegacyImportError || error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }

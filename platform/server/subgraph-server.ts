@@ -39,6 +39,8 @@ export interface SubgraphModule<Services> {
   entities: Constructor[];
   migrations: MigrationObject[];
   buildSchema(): Promise<GraphQLSchema>;
+  /** Validates the subgraph's own settings before anything starts; throws ConfigError naming the variable. */
+  checkSettings?(env: NodeJS.ProcessEnv): void;
   createServices(deps: ServiceDeps): Services;
   /** Starts the subgraph's event consumers; returns how to stop them. */
   startConsumers?(deps: ServiceDeps, services: Services): Promise<() => Promise<void>>;

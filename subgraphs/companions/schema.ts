@@ -9,6 +9,7 @@ import { MessageResolver, ReplyChunkResolver } from './resolvers/message-resolve
 import { companionsReferenceResolvers } from './resolvers/references.js';
 import { UserCompanionsResolver } from './resolvers/user-resolver.js';
 import { createCompanionsServices, type CompanionsServices } from './services/index.js';
+import { readThresholds } from '../../platform/content-safety/thresholds.js';
 
 export function buildCompanionsSchema() {
   return buildFederatedSchema({
@@ -22,6 +23,7 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
   entities: companionsEntities,
   migrations: companionsMigrations,
   buildSchema: buildCompanionsSchema,
+  checkSettings: (env) => void readThresholds(env),
   createServices: createCompanionsServices,
   async startConsumers({ orm, bus, logger }, services) {
     const stopStatuses = await services.statuses.startConsumer(orm, bus, logger);

@@ -19,6 +19,8 @@ import { QueueEventResolver } from './resolvers/queue-resolver.js';
 import { moderationReferenceResolvers } from './resolvers/references.js';
 import { CompanionRef, MessageRef } from './resolvers/types.js';
 import { createModerationServices, type ModerationServices } from './services/index.js';
+import { parseClassifierSettings } from './services/classifiers/index.js';
+import { loadModerationSettings } from './settings.js';
 
 export function buildModerationSchema() {
   return buildFederatedSchema({
@@ -44,6 +46,10 @@ export const moderationSubgraph: SubgraphModule<ModerationServices> = {
   entities: moderationEntities,
   migrations: moderationMigrations,
   buildSchema: buildModerationSchema,
+  checkSettings(env) {
+    loadModerationSettings(env);
+    parseClassifierSettings(env);
+  },
   createServices: createModerationServices,
   async startConsumers({ orm, bus, logger }, services) {
     const stopRoles = await services.roles.startConsumer(orm, bus, logger);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../platform/config.js';
 
 /**
  * The moderation subgraph's own settings, read from MODERATION_* variables (validated like
@@ -26,7 +27,7 @@ export interface ModerationSettings {
   appealWindowMs: number;
 }
 
-export class ModerationSettingsError extends Error {
+export class ModerationSettingsError extends ConfigError {
   override name = 'ModerationSettingsError';
 }
 
