@@ -192,12 +192,18 @@ export interface Subgraphs {
 /** Each subgraph alone in its process (`node dist/subgraphs/<name>/main.js`), on free ports. */
 export async function startSubgraphs(env: NodeJS.ProcessEnv): Promise<Subgraphs> {
   const [usersPort, companionsPort] = await freePorts(2);
-  const base = { ...env, HOST: '127.0.0.1', USERS_PORT: String(usersPort), COMPANIONS_PORT: String(companionsPort) };
+  const base: NodeJS.ProcessEnv = {
+    ...env,
+    HOST: '127.0.0.1',
+    USERS_PORT: String(usersPort),
+    COMPANIONS_PORT: String(companionsPort),
+  };
   const start = (name: 'users' | 'companions', port: number) =>
     ServerProcess.start({
       name: `${name} subgraph`,
       args: [join(ROOT, `dist/subgraphs/${name}/main.js`)],
-      env: base,
+      // One PGlite cluster per process: on the embedded profile each subgraph gets its own directory.
+      env: base.DATA_DIR ? { ...base, DATA_DIR: join(base.DATA_DIR, name) } : base,
       url: `http://127.0.0.1:${port}/graphql`,
       readyPath: '/health/ready',
     });
