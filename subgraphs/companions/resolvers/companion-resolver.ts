@@ -20,7 +20,7 @@ export class CompanionResolver {
     @Arg('after', () => String, { nullable: true }) after: string | null,
     @Ctx() ctx: CompanionsContext,
   ): Promise<Page<Companion>> {
-    return ctx.services.companions.list(ctx.em, ctx.identity, first, after);
+    return ctx.services.companions.list(ctx, first, after);
   }
 
   @FieldResolver(() => UserRef)
@@ -51,7 +51,7 @@ export class CompanionResolver {
   @Authorized()
   @Mutation(() => CompanionNode)
   createCompanion(@Arg('input', () => CompanionInput) input: CompanionInput, @Ctx() ctx: CompanionsContext) {
-    return ctx.services.companions.create(ctx.em, ctx.identity, input);
+    return ctx.services.companions.create(ctx, input);
   }
 
   @Authorized()
@@ -61,13 +61,13 @@ export class CompanionResolver {
     @Arg('input', () => CompanionInput) input: CompanionInput,
     @Ctx() ctx: CompanionsContext,
   ) {
-    return ctx.services.companions.update(ctx.em, ctx.identity, id, input);
+    return ctx.services.companions.update(ctx, id, input);
   }
 
   @Authorized()
   @Mutation(() => Boolean, { description: 'Owner only. Existing conversations keep their history.' })
   async deleteCompanion(@Arg('id', () => ID) id: string, @Ctx() ctx: CompanionsContext): Promise<boolean> {
-    await ctx.services.companions.delete(ctx.em, ctx.identity, id);
+    await ctx.services.companions.delete(ctx, id);
     return true;
   }
 }

@@ -13,13 +13,13 @@ export class ConversationResolver {
   @Authorized()
   @Query(() => ConversationNode, { nullable: true, description: "One of the viewer's own conversations." })
   conversation(@Arg('id', () => ID) id: string, @Ctx() ctx: CompanionsContext): Promise<Conversation | null> {
-    return ctx.services.conversations.find(ctx.em, ctx.loaders, ctx.identity, id);
+    return ctx.services.conversations.find(ctx, id);
   }
 
   @Authorized()
   @Mutation(() => ConversationNode)
   startConversation(@Arg('companionId', () => ID) companionId: string, @Ctx() ctx: CompanionsContext) {
-    return ctx.services.conversations.start(ctx.em, ctx.identity, companionId);
+    return ctx.services.conversations.start(ctx, companionId);
   }
 
   @FieldResolver(() => UserRef)

@@ -61,26 +61,20 @@ export class MessageResolver {
     @Arg('content', () => String) content: string,
     @Ctx() ctx: CompanionsContext,
   ) {
-    return ctx.services.chat.send(ctx.em, ctx.loaders, ctx.identity, conversationId, content);
+    return ctx.services.chat.send(ctx, conversationId, content);
   }
 
   @Authorized()
   @Mutation(() => MessageNode, { description: 'Stops a streaming reply; the text so far is kept, status CANCELLED.' })
   cancelReply(@Arg('messageId', () => ID) messageId: string, @Ctx() ctx: CompanionsContext): Promise<Message> {
-    return ctx.services.chat.cancel(ctx.em, ctx.loaders, ctx.identity, messageId);
+    return ctx.services.chat.cancel(ctx, messageId);
   }
 
   @Authorized()
   @Subscription(() => ReplyChunkNode, {
     description: 'A reply token by token. fromIndex resumes after a drop; a finished reply gives one final chunk.',
     subscribe: ({ args, context }: { args: ReplyStreamArgs; context: CompanionsContext }) =>
-      context.services.chat.stream(
-        context.em,
-        context.loaders,
-        context.identity,
-        args.messageId,
-        args.fromIndex ?? null,
-      ),
+      context.services.chat.stream(context, args.messageId, args.fromIndex ?? null),
   })
   replyStream(
     @Root() chunk: ReplyChunkEvent,

@@ -8,16 +8,15 @@ import type { CompanionsContext } from '../services/index.js';
  */
 export const companionsReferenceResolvers = {
   Companion: {
-    __resolveReference: (ref: { id: string }, ctx: CompanionsContext) =>
-      ctx.services.companions.reference(ctx.em, ctx.loaders, ctx.identity, ref.id),
+    __resolveReference: (ref: { id: string }, ctx: CompanionsContext) => ctx.services.companions.reference(ctx, ref.id),
   },
   Conversation: {
     __resolveReference: (ref: { id: string }, ctx: CompanionsContext) =>
-      ctx.services.conversations.reference(ctx.em, ctx.loaders, ctx.identity, ref.id),
+      ctx.services.conversations.reference(ctx, ref.id),
   },
   Message: {
     __resolveReference: (ref: { id: string }, ctx: CompanionsContext) =>
-      ctx.services.conversations.messageReference(ctx.em, ctx.loaders, ctx.identity, ref.id),
+      ctx.services.conversations.messageReference(ctx, ref.id),
   },
   User: {
     __resolveReference: (ref: { id: string }) => ({ id: ref.id }),

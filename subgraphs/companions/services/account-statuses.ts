@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { BLOCKED_STATUSES, type Identity } from '../../../platform/auth/identity.js';
 import { appError, ErrorCode, unauthenticated } from '../../../platform/errors.js';
+import type { RequestScope } from '../../../platform/context.js';
 import type { EventBus } from '../../../platform/events/event-bus.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Orm } from '../../../platform/orm.js';
@@ -13,9 +14,11 @@ import { AccountStatus } from '../entities/account-status.js';
  * subgraph refuses a SUSPENDED or BANNED user even on a connection opened before the sanction.
  */
 export class AccountStatuses {
-  async requireActive(em: EntityManager, viewer: Identity | null): Promise<Identity> {
+  /** The signed-in viewer of the request, unless suspended or banned. */
+  async requireActive(scope: RequestScope): Promise<Identity> {
+    const viewer = scope.identity;
     if (!viewer) throw unauthenticated();
-    const known = await em.findOne(AccountStatus, { userId: viewer.userId });
+    const known = await scope.em.findOne(AccountStatus, { userId: viewer.userId });
     if (known && BLOCKED_STATUSES.has(known.status)) {
       throw appError(ErrorCode.FORBIDDEN, `Account is ${known.status.toLowerCase()}`, {
         reason: `ACCOUNT_${known.status}`,

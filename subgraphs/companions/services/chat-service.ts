@@ -1,9 +1,8 @@
-import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { FilterQuery } from '@mikro-orm/core';
 import { AsyncQueue } from '../../../platform/async-queue.js';
-import type { Identity } from '../../../platform/auth/identity.js';
+import type { RequestScope } from '../../../platform/context.js';
 import { badInput, isUnavailable, notFound, unavailable } from '../../../platform/errors.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
-import type { Loaders } from '../../../platform/loaders.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Orm } from '../../../platform/orm.js';
 import type { TextChecker } from '../../../platform/content-safety/text-check.js';
@@ -63,19 +62,20 @@ export class ChatService {
     },
   ) {}
 
-  async send(em: EntityManager, loaders: Loaders, viewer: Identity | null, conversationId: string, content: string) {
-    await this.deps.statuses.requireActive(em, viewer);
+  async send(scope: RequestScope, conversationId: string, content: string) {
+    const { em } = scope;
+    const viewer = await this.deps.statuses.requireActive(scope);
     const text = validateMessage(content, this.deps.settings.maxMessageChars);
-    const conversation = await this.deps.conversations.require(em, loaders, viewer, conversationId);
+    const conversation = await this.deps.conversations.require(scope, conversationId);
     await em.populate(conversation, ['companion']);
     if (conversation.companion.deletedAt)
       throw badInput('This companion was deleted', 'conversationId', 'COMPANION_DELETED');
     if (conversation.companion.blockedAt)
       throw badInput('This companion was removed by moderation', 'conversationId', 'COMPANION_BLOCKED');
-    const userId = viewer!.userId;
+    const userId = viewer.userId;
     // A message the classifier rejects is stored BLOCKED and never reaches the model.
     if (this.deps.checker.checkMessage(text).decision === 'REJECT') {
-      return this.storeBlocked(em, conversation, userId, text);
+      return this.storeBlocked(scope, conversation, userId, text);
     }
     // Refuse before storing anything: a reply that cannot stream would only fail at once.
     if (!(await this.deps.streams.available())) throw unavailable('Replies cannot stream right now; try again shortly');
@@ -127,8 +127,8 @@ export class ChatService {
    * that is BLOCKED from the start (no text, finishReason `blocked`). The conversation is not
    * claimed and nothing is generated; content.posted still opens the moderation case.
    */
-  private async storeBlocked(em: EntityManager, conversation: Conversation, userId: string, text: string) {
-    const result = await em.transactional(async (tx) => {
+  private async storeBlocked(scope: RequestScope, conversation: Conversation, userId: string, text: string) {
+    const result = await scope.em.transactional(async (tx) => {
       const now = new Date();
       const message = tx.create(Message, {
         conversation,
@@ -165,8 +165,8 @@ export class ChatService {
   }
 
   /** Stops a streaming reply; what was generated so far is kept as CANCELLED. */
-  async cancel(em: EntityManager, loaders: Loaders, viewer: Identity | null, messageId: string): Promise<Message> {
-    const reply = await this.ownMessage(em, loaders, viewer, messageId);
+  async cancel(scope: RequestScope, messageId: string): Promise<Message> {
+    const reply = await this.ownMessage(scope, messageId);
     if (reply.role !== 'ASSISTANT') throw badInput('Only replies can be cancelled', 'messageId');
     if (reply.status !== 'STREAMING') return reply;
     const finished = await this.deps.streams.follow(reply.id, 0);
@@ -187,19 +187,13 @@ export class ChatService {
    * A reply as it streams: buffered chunks from `fromIndex`, then live ones, ending with the
    * done chunk. A finished reply yields one final chunk (the stored message rides on it).
    */
-  async stream(
-    em: EntityManager,
-    loaders: Loaders,
-    viewer: Identity | null,
-    messageId: string,
-    fromIndex: number | null,
-  ) {
+  async stream(scope: RequestScope, messageId: string, fromIndex: number | null) {
     const start = fromIndex ?? 0;
     if (!Number.isInteger(start) || start < 0 || start > MAX_FROM_INDEX) {
       throw badInput(`fromIndex must be between 0 and ${MAX_FROM_INDEX}`, 'fromIndex');
     }
-    await this.deps.statuses.requireActive(em, viewer);
-    const message = await this.ownMessage(em, loaders, viewer, messageId);
+    await this.deps.statuses.requireActive(scope);
+    const message = await this.ownMessage(scope, messageId);
     if (message.status !== 'STREAMING') {
       // The buffer only supplies the final index; while shared state is down the stored message suffices.
       const buffered = await this.deps.streams.buffered(message.id).catch(() => []);
@@ -225,11 +219,11 @@ export class ChatService {
   }
 
   /** A message of the viewer's own conversations; anything else is NOT_FOUND. */
-  async ownMessage(em: EntityManager, loaders: Loaders, viewer: Identity | null, messageId: string): Promise<Message> {
+  async ownMessage(scope: RequestScope, messageId: string): Promise<Message> {
     const message = isUuid(messageId)
-      ? await em.findOne(Message, { id: messageId }, { populate: ['conversation'] })
+      ? await scope.em.findOne(Message, { id: messageId }, { populate: ['conversation'] })
       : null;
-    if (!message || !(await this.deps.conversations.find(em, loaders, viewer, message.conversation.id))) {
+    if (!message || !(await this.deps.conversations.find(scope, message.conversation.id))) {
       throw notFound('Message');
     }
     return message;

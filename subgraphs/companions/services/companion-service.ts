@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { Identity } from '../../../platform/auth/identity.js';
+import type { RequestScope } from '../../../platform/context.js';
 import { notFound, unauthenticated } from '../../../platform/errors.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
-import type { Loaders } from '../../../platform/loaders.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../../../platform/pagination.js';
 import { Companion } from '../entities/companion.js';
 import { companionLoader } from './loaders.js';
@@ -40,10 +40,11 @@ export function showsPersona(companion: Companion, viewer: Identity | null): boo
 export class CompanionService {
   constructor(private readonly outbox: OutboxRelay) {}
 
-  async create(em: EntityManager, viewer: Identity | null, input: CompanionFields): Promise<Companion> {
+  async create(scope: RequestScope, input: CompanionFields): Promise<Companion> {
+    const viewer = scope.identity;
     if (!viewer) throw unauthenticated();
     const fields = validateCompanion(input);
-    const companion = await em.transactional(async (tx) => {
+    const companion = await scope.em.transactional(async (tx) => {
       const created = tx.create(Companion, { ...fields, ownerId: viewer.userId });
       stageEvent(tx, 'companion.created', {
         userId: viewer.userId,
@@ -57,25 +58,25 @@ export class CompanionService {
     return companion;
   }
 
-  async update(em: EntityManager, viewer: Identity | null, id: string, input: CompanionFields): Promise<Companion> {
-    const companion = await this.owned(em, viewer, id);
+  async update(scope: RequestScope, id: string, input: CompanionFields): Promise<Companion> {
+    const { viewer, companion } = await this.owned(scope, id);
     Object.assign(companion, validateCompanion(input));
-    await em.transactional(async (tx) => {
+    await scope.em.transactional(async (tx) => {
       tx.persist(companion);
-      this.stageProfile(tx, companion, viewer!.userId);
+      this.stageProfile(tx, companion, viewer.userId);
     });
     this.outbox.kick();
     return companion;
   }
 
-  async delete(em: EntityManager, viewer: Identity | null, id: string): Promise<void> {
-    const companion = await this.owned(em, viewer, id);
+  async delete(scope: RequestScope, id: string): Promise<void> {
+    const { viewer, companion } = await this.owned(scope, id);
     companion.deletedAt = new Date();
-    await em.transactional(async (tx) => {
+    await scope.em.transactional(async (tx) => {
       tx.persist(companion);
       stageEvent(tx, 'companion.deleted', {
-        userId: viewer!.userId,
-        actorId: viewer!.userId,
+        userId: viewer.userId,
+        actorId: viewer.userId,
         payload: { companionId: companion.id },
       });
     });
@@ -83,24 +84,20 @@ export class CompanionService {
   }
 
   /** A companion referenced from another subgraph: like `companion(id)`, null unless the viewer may see it. */
-  async reference(em: EntityManager, loaders: Loaders, viewer: Identity | null, id: string): Promise<Companion | null> {
-    const companion = await companionLoader(loaders, em).load(id);
-    return canSee(companion, viewer) ? companion : null;
+  async reference(scope: RequestScope, id: string): Promise<Companion | null> {
+    const companion = await companionLoader(scope.loaders, scope.em).load(id);
+    return canSee(companion, scope.identity) ? companion : null;
   }
 
   /** The catalogue: every PUBLIC companion plus the viewer's own, newest first. */
-  async list(
-    em: EntityManager,
-    viewer: Identity | null,
-    first?: number | null,
-    after?: string | null,
-  ): Promise<Page<Companion>> {
+  async list(scope: RequestScope, first?: number | null, after?: string | null): Promise<Page<Companion>> {
+    const viewer = scope.identity;
     const size = pageSize(first);
     const afterId = decodeCursor(after);
     const visible = viewer
       ? { $or: [{ visibility: 'PUBLIC' as const }, { ownerId: viewer.userId }] }
       : { visibility: 'PUBLIC' as const };
-    const rows = await em.find(
+    const rows = await scope.em.find(
       Companion,
       { deletedAt: null, blockedAt: null, ...visible, ...(afterId ? { id: { $lt: afterId } } : {}) },
       { orderBy: { id: 'desc' }, limit: size + 1 },
@@ -109,11 +106,12 @@ export class CompanionService {
   }
 
   /** Someone else's companion is NOT_FOUND, exactly like a missing one: nothing is revealed. */
-  private async owned(em: EntityManager, viewer: Identity | null, id: string): Promise<Companion> {
+  private async owned(scope: RequestScope, id: string): Promise<{ viewer: Identity; companion: Companion }> {
+    const viewer = scope.identity;
     if (!viewer) throw unauthenticated();
-    const companion = await em.findOne(Companion, { id, deletedAt: null, blockedAt: null });
+    const companion = await scope.em.findOne(Companion, { id, deletedAt: null, blockedAt: null });
     if (!companion || companion.ownerId !== viewer.userId) throw notFound('Companion');
-    return companion;
+    return { viewer, companion };
   }
 
   private stageProfile(tx: EntityManager, companion: Companion, userId: string) {

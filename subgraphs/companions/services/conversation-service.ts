@@ -1,9 +1,6 @@
-import type { EntityManager } from '@mikro-orm/core';
-import type { Identity } from '../../../platform/auth/identity.js';
 import { appError, ErrorCode, notFound, unauthenticated } from '../../../platform/errors.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
 import type { RequestScope } from '../../../platform/context.js';
-import type { Loaders } from '../../../platform/loaders.js';
 import { Companion } from '../entities/companion.js';
 import { Conversation } from '../entities/conversation.js';
 import type { Message } from '../entities/message.js';
@@ -20,15 +17,15 @@ export class ConversationService {
   ) {}
 
   /** A companion the viewer cannot see is NOT_FOUND, exactly like `companion(id)` answering null. */
-  async start(em: EntityManager, viewer: Identity | null, companionId: string): Promise<Conversation> {
-    await this.statuses.requireActive(em, viewer);
-    const companion = isUuid(companionId) ? await em.findOne(Companion, { id: companionId }) : null;
+  async start(scope: RequestScope, companionId: string): Promise<Conversation> {
+    const viewer = await this.statuses.requireActive(scope);
+    const companion = isUuid(companionId) ? await scope.em.findOne(Companion, { id: companionId }) : null;
     if (!canSee(companion, viewer) || companion.blockedAt) throw notFound('Companion');
-    const conversation = await em.transactional(async (tx) => {
-      const created = tx.create(Conversation, { userId: viewer!.userId, companion, title: companion.name });
+    const conversation = await scope.em.transactional(async (tx) => {
+      const created = tx.create(Conversation, { userId: viewer.userId, companion, title: companion.name });
       stageEvent(tx, 'conversation.started', {
-        userId: viewer!.userId,
-        actorId: viewer!.userId,
+        userId: viewer.userId,
+        actorId: viewer.userId,
         payload: { conversationId: created.id, companionId: companion.id },
       });
       return created;
@@ -38,9 +35,9 @@ export class ConversationService {
   }
 
   /** The viewer's own conversation, or null (never someone else's). */
-  async find(em: EntityManager, loaders: Loaders, viewer: Identity | null, id: string): Promise<Conversation | null> {
-    if (!viewer) throw unauthenticated();
-    return this.own(em, loaders, viewer, id);
+  async find(scope: RequestScope, id: string): Promise<Conversation | null> {
+    if (!scope.identity) throw unauthenticated();
+    return this.own(scope, id);
   }
 
   /**
@@ -49,11 +46,11 @@ export class ConversationService {
    * the conversation, so unlike a stranger's id it is not hidden behind NOT_FOUND. (A deleted or
    * blocked companion is left to the caller, which answers COMPANION_DELETED / COMPANION_BLOCKED.)
    */
-  async require(em: EntityManager, loaders: Loaders, viewer: Identity | null, id: string): Promise<Conversation> {
-    const conversation = await this.find(em, loaders, viewer, id);
+  async require(scope: RequestScope, id: string): Promise<Conversation> {
+    const conversation = await this.find(scope, id);
     if (!conversation) throw notFound('Conversation');
-    const companion = await companionLoader(loaders, em).load(conversation.companion.id);
-    if (companion && !companion.deletedAt && !companion.blockedAt && !isAvailable(companion, viewer)) {
+    const companion = await companionLoader(scope.loaders, scope.em).load(conversation.companion.id);
+    if (companion && !companion.deletedAt && !companion.blockedAt && !isAvailable(companion, scope.identity)) {
       throw appError(ErrorCode.FORBIDDEN, 'This companion is no longer available', {
         reason: 'COMPANION_UNAVAILABLE',
       });
@@ -62,36 +59,31 @@ export class ConversationService {
   }
 
   /** A conversation referenced by the gateway (`_entities`): the viewer's own, else null. */
-  reference(em: EntityManager, loaders: Loaders, viewer: Identity | null, id: string): Promise<Conversation | null> {
-    return this.own(em, loaders, viewer, id);
+  reference(scope: RequestScope, id: string): Promise<Conversation | null> {
+    return this.own(scope, id);
   }
 
   /** A message referenced by the gateway (`_entities`): like `message(id)`. */
-  messageReference(em: EntityManager, loaders: Loaders, viewer: Identity | null, id: string): Promise<Message | null> {
-    return this.message({ em, loaders, identity: viewer }, id);
+  messageReference(scope: RequestScope, id: string): Promise<Message | null> {
+    return this.message(scope, id);
   }
 
   /**
    * A message of the viewer's own conversations, or any message for staff (who review moderated
    * content); null otherwise, exactly like a missing one.
    */
-  async message(scope: Pick<RequestScope, 'em' | 'loaders' | 'identity'>, id: string): Promise<Message | null> {
-    const { em, loaders, identity } = scope;
+  async message(scope: RequestScope, id: string): Promise<Message | null> {
     if (!isUuid(id)) return null;
-    const message = await messageLoader(loaders, em).load(id);
+    const message = await messageLoader(scope.loaders, scope.em).load(id);
     if (!message) return null;
-    if (isStaff(identity)) return message;
-    return (await this.own(em, loaders, identity, message.conversation.id)) ? message : null;
+    if (isStaff(scope.identity)) return message;
+    return (await this.own(scope, message.conversation.id)) ? message : null;
   }
 
-  private async own(
-    em: EntityManager,
-    loaders: Loaders,
-    viewer: Identity | null,
-    id: string,
-  ): Promise<Conversation | null> {
+  private async own(scope: RequestScope, id: string): Promise<Conversation | null> {
+    const viewer = scope.identity;
     if (!viewer) return null;
-    const conversation = await conversationLoader(loaders, em).load(id);
+    const conversation = await conversationLoader(scope.loaders, scope.em).load(id);
     return conversation && conversation.userId === viewer.userId ? conversation : null;
   }
 }
