@@ -143,8 +143,8 @@ describe.each(profiles())('chat streaming ($name profile)', (profile) => {
     const final = stream.results.at(-1)!.data!.replyStream;
     expect(final).toMatchObject({ done: true, finishReason: 'cancelled' });
     const streamed = stream.results.map((result) => result.data!.replyStream.delta).join('');
+    // Stored text = what was streamed before the cancel; a reply that ran to its end would say COMPLETE/stop.
     expect(cancelled.body.data!.cancelReply.content).toBe(streamed);
-    expect(streamed.split(' ').length).toBeLessThan(20); // it really stopped early
   });
 
   test('bad input: empty, too long, unknown or foreign message, bad fromIndex, no gateway secret', async () => {
