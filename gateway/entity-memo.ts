@@ -13,7 +13,7 @@ interface Entry {
 }
 
 /**
- * Fetch results remembered for a short time within one subscription: the chunks of a
+ * Fetch results remembered for a short time per identity (the gateway keys them): the chunks of a
  * streamed reply all ask the users subgraph for the same user, so sixty chunks in three
  * seconds cost a few fetches instead of sixty. Concurrent asks share one fetch. Once an
  * answer is older than the TTL it is refreshed in the background while events keep
@@ -58,11 +58,11 @@ export class EntityMemo {
     return pending.then(copyResponse);
   }
 
-  /** A data source answering through this memo (one per subscription). */
-  wrap(serviceName: string, source: GraphQLDataSource): GraphQLDataSource {
+  /** A data source answering through this memo; `prefix` scopes its keys (identity and subgraph). */
+  wrap(prefix: string, source: GraphQLDataSource): GraphQLDataSource {
     return {
       process: (options: ProcessOptions) =>
-        this.get(`${serviceName}\n${options.request.query}\n${JSON.stringify(options.request.variables ?? {})}`, () =>
+        this.get(`${prefix}\n${options.request.query}\n${JSON.stringify(options.request.variables ?? {})}`, () =>
           source.process(options),
         ),
     };

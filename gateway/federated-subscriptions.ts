@@ -12,6 +12,9 @@ import type { PreparedSubscription, SubscriptionPlanner } from './subscription-p
 import { EntityMemo } from './entity-memo.js';
 import { Heartbeat, UpstreamConnections, type UpstreamEvent } from './upstream-connections.js';
 
+/** Entity fetches remembered at once across all subscriptions (a few per identity in use). */
+const MEMO_ENTRIES = 10_000;
+
 /** The primary fetch's answer comes from the event itself, through this pseudo-subgraph. */
 const EVENT_SOURCE = '__subscription_event__';
 
@@ -43,7 +46,7 @@ export interface FederatedSubscriptionsOptions {
  * executes a plan whose first step is that fetch answered by the event, followed by the
  * rest (entity fetches to other subgraphs) — merged and shaped by @apollo/gateway's
  * executor like any query. Upstream sockets are shared by all clients (one per subgraph,
- * identity signed per operation); entity fetches are memoised per subscription for
+ * identity signed per operation); entity fetches are memoised per identity for
  * `entityTtlMs`; events that need no other subgraph skip the executor and are only shaped.
  */
 export class FederatedSubscriptions {
@@ -55,6 +58,7 @@ export class FederatedSubscriptions {
 
   constructor(private readonly options: FederatedSubscriptionsOptions) {
     this.heartbeat = new Heartbeat(options.upstreamKeepAliveMs);
+    this.memo = new EntityMemo(options.entityTtlMs, undefined, MEMO_ENTRIES);
     this.pool = new UpstreamConnections({
       urlOf: options.urlOf,
       secret: options.secret,
@@ -97,9 +101,8 @@ export class FederatedSubscriptions {
     return this.pool;
   }
 
-  get entityTtlMs(): number {
-    return this.options.entityTtlMs;
-  }
+  /** Entity fetches of subscription events, shared per identity for `entityTtlMs`. */
+  private readonly memo: EntityMemo;
 
   signedIdentity(context: GatewayContext): string | undefined {
     return context.identity ? this.options.signer.sign(context.identity) : undefined;
@@ -109,10 +112,15 @@ export class FederatedSubscriptions {
     return this.options.logger;
   }
 
-  /** The gateway's data sources, each answering through one subscription's memo. */
-  serviceMapFor(memo: EntityMemo): ServiceMap {
+  /**
+   * The gateway's data sources, answering through the entity memo under the caller's identity:
+   * subscriptions of the same identity (a user's several tabs, or every subscriber of a reply,
+   * which only its owner may follow) share fetches; different identities never do.
+   */
+  serviceMapFor(identity: GatewayContext['identity']): ServiceMap {
+    const scope = identity ? `${identity.userId}:${identity.sessionId}:${identity.role}` : 'anonymous';
     const map: ServiceMap = Object.create(null);
-    for (const [name, source] of this.options.dataSources) map[name] = memo.wrap(name, source);
+    for (const [name, source] of this.options.dataSources) map[name] = this.memo.wrap(`${scope}\n${name}`, source);
     return map;
   }
 
@@ -291,7 +299,7 @@ class FederatedSubscription implements AsyncIterableIterator<Result> {
     }
     if (shapeOnly(this.prepared, event)) return this.shape(event);
     try {
-      this.services ??= this.owner.serviceMapFor(new EntityMemo(this.owner.entityTtlMs));
+      this.services ??= this.owner.serviceMapFor(this.context.identity);
       const services: ServiceMap = Object.create(this.services);
       services[EVENT_SOURCE] = { process: async () => event as never };
       const result = await executeQueryPlan(

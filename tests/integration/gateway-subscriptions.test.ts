@@ -465,7 +465,7 @@ describe.each(profiles())('federated subscriptions through the gateway ($name pr
     expect(JSON.stringify(shaped)).toBe(JSON.stringify(withoutUsersField));
   });
 
-  test('entity fields are memoised per subscription, and a change shows up once the memo expires', async () => {
+  test('entity fields are memoised, and a change shows up once the memo expires', async () => {
     const dana = await register(stack.gateway.url, { displayName: 'Dana' });
     const asDana = client.withToken(dana.accessToken);
     const usersRequests = () => metric(stack.users.url, 'graphql_requests_total');
@@ -499,6 +499,39 @@ describe.each(profiles())('federated subscriptions through the gateway ($name pr
       }
     } finally {
       await stream.return!();
+    }
+  });
+
+  test('subscriptions of one identity share entity fetches; another identity never sees them', async () => {
+    const erin = await register(stack.gateway.url, { displayName: 'Erin' });
+    const frank = await register(stack.gateway.url, { displayName: 'Frank' });
+    const query = 'subscription { forever(intervalMs: 20) { n viewer { displayName } } }';
+    type Forever = { forever: { n: number; viewer: { displayName: string } } };
+    const streams = [
+      ...Array.from({ length: 10 }, () => ({ who: 'Erin', token: erin.accessToken })),
+      { who: 'Frank', token: frank.accessToken },
+    ].map(({ who, token }) => ({
+      who,
+      stream: client.withToken(token).subscribe<Forever>(query)[Symbol.asyncIterator](),
+    }));
+    try {
+      for (const { who, stream } of streams) {
+        expect((await nextResult(stream)).value?.data?.forever.viewer.displayName).toBe(who);
+      }
+      const before = await metric(stack.users.url, 'graphql_requests_total');
+      const started = performance.now();
+      for (let round = 0; round < 20; round += 1) {
+        for (const { who, stream } of streams) {
+          expect((await nextResult(stream)).value?.data?.forever.viewer.displayName).toBe(who);
+        }
+      }
+      const fetches = (await metric(stack.users.url, 'graphql_requests_total')) - before;
+      // Shared per identity: about one fetch per identity per second (1 s memo). Memoised per
+      // subscription, eleven subscriptions would cost eleven per second.
+      const seconds = Math.ceil((performance.now() - started) / 1000);
+      expect(fetches).toBeLessThanOrEqual(2 * (seconds + 2));
+    } finally {
+      await Promise.all(streams.map(({ stream }) => stream.return!()));
     }
   });
 });
