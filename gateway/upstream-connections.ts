@@ -14,34 +14,39 @@ export interface UpstreamRequest {
 export type UpstreamEvent = ExecutionResult<Record<string, unknown>, unknown>;
 
 /**
- * Pings every open upstream socket from one timer and terminates those that did not
- * answer the previous ping: a subgraph that vanished without closing its sockets
- * (host down, network cut) fails its subscriptions within two intervals.
+ * Pings every open upstream socket from one timer and terminates those that answered none
+ * of the last MISSES_ALLOWED + 1 pings: a subgraph that vanished without closing its sockets
+ * (host down, network cut) fails its subscriptions within a few intervals. Any frame from the
+ * subgraph counts as an answer, and one late pong is tolerated: a subgraph busy setting up
+ * thousands of subscriptions answers late but is alive, and terminating the one shared socket
+ * would end every subscription on it.
  */
 export class Heartbeat {
-  private readonly answered = new Map<WebSocket, boolean>();
+  private readonly missed = new Map<WebSocket, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly intervalMs: number) {}
 
   watch(socket: WebSocket): void {
     if (!(this.intervalMs > 0)) return;
-    this.answered.set(socket, true);
-    socket.on('pong', () => {
-      if (this.answered.has(socket)) this.answered.set(socket, true);
-    });
-    socket.once('close', () => this.answered.delete(socket));
+    this.missed.set(socket, 0);
+    const alive = () => {
+      if (this.missed.has(socket)) this.missed.set(socket, 0);
+    };
+    socket.on('pong', alive);
+    socket.on('message', alive);
+    socket.once('close', () => this.missed.delete(socket));
     this.timer ??= setInterval(() => this.beat(), this.intervalMs).unref();
   }
 
   private beat(): void {
-    for (const [socket, answered] of this.answered) {
-      if (!answered) {
-        this.answered.delete(socket);
+    for (const [socket, missed] of this.missed) {
+      if (missed > MISSES_ALLOWED) {
+        this.missed.delete(socket);
         socket.terminate();
         continue;
       }
-      this.answered.set(socket, false);
+      this.missed.set(socket, missed + 1);
       try {
         socket.ping();
       } catch {
@@ -55,6 +60,9 @@ export class Heartbeat {
     this.timer = undefined;
   }
 }
+
+/** Unanswered pings tolerated before a socket is given up (see Heartbeat). */
+const MISSES_ALLOWED = 1;
 
 export interface UpstreamOptions {
   /** The subgraph's HTTP URL by name (the one its data source posts to). */
