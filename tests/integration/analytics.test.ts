@@ -18,6 +18,13 @@ import { profiles } from '../support/profiles.js';
 import { execSql } from '../support/sql.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
 import { collect } from '../support/ws.js';
+import { consumeEventBatches } from '../../platform/events/typed-batch-consumer.js';
+import { analyticsEvents } from '../../subgraphs/analytics/events.js';
+import { History } from '../../subgraphs/analytics/services/history.js';
+import { IngestService } from '../../subgraphs/analytics/services/ingest-service.js';
+import { analyticsMetrics } from '../../subgraphs/analytics/services/metrics.js';
+import { createMemoryRealtimeStore } from '../../subgraphs/analytics/services/realtime/memory-store.js';
+import { rebuildRollups } from '../../subgraphs/analytics/services/rebuild.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -422,5 +429,67 @@ describe.each(profiles())('analytics ($name profile)', (profile) => {
     );
     await refused.finished.catch(() => undefined);
     expect(refused.results[0]?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+  test('reading the whole topic again, and rebuilding the rollups from history, give the same numbers', async () => {
+    const before = await Promise.all([
+      asAnalyst(PLATFORM, window),
+      asAnalyst(USER_METRICS, { userId: A, ...window }),
+      asAnalyst(FUNNEL, { ...window, steps: ['user.registered', 'conversation.started', 'message.sent'] }),
+    ]);
+    const orm = stack.subgraphs.analytics!.orm!;
+    // A second consumer group from the start of the topic, writing into the same database.
+    const replay = new IngestService({
+      orm,
+      history: new History(orm, 400),
+      realtime: createMemoryRealtimeStore(),
+      metrics: analyticsMetrics(),
+      logger: stack.runtime.logger,
+      batchSize: 1000,
+    });
+    const seen = { events: 0, stored: 0 };
+    const consumer = await consumeEventBatches(
+      stack.runtime.bus,
+      stack.runtime.logger,
+      { ...analyticsEvents, groupId: `replay-${randomUUID()}` },
+      async (events) => {
+        const result = await replay.ingest(events);
+        seen.events += events.length;
+        seen.stored += result.stored;
+      },
+    );
+    try {
+      await eventually(() => (seen.events >= FIXTURE.length * 2 + 1 ? true : undefined), 60_000);
+    } finally {
+      await consumer.close();
+    }
+    expect(seen.stored).toBe(0);
+    const rebuilt = await rebuildRollups(orm);
+    expect(rebuilt).toBeGreaterThanOrEqual(FIXTURE.length);
+    const after = await Promise.all([
+      asAnalyst(PLATFORM, window),
+      asAnalyst(USER_METRICS, { userId: A, ...window }),
+      asAnalyst(FUNNEL, { ...window, steps: ['user.registered', 'conversation.started', 'message.sent'] }),
+    ]);
+    expect(after.map((response) => response.body)).toEqual(before.map((response) => response.body));
+  });
+
+  test('retention drops whole day partitions past ANALYTICS_RETENTION_DAYS and keeps the rest', async () => {
+    const orm = stack.subgraphs.analytics!.orm!;
+    const history = new History(orm, 400);
+    await history.ensurePartitions(['2020-01-01']);
+    const partitions = async () =>
+      (
+        await execSql<{ name: string }>(
+          stack,
+          'analytics',
+          `select c.relname as "name" from pg_inherits i join pg_class c on c.oid = i.inhrelid
+           where i.inhparent = '"analytics_events"'::regclass order by 1`,
+        )
+      ).map((row) => row.name);
+    expect(await partitions()).toContain('analytics_events_p20200101');
+    expect(await history.applyRetention()).toEqual(['2020-01-01']);
+    const left = await partitions();
+    expect(left).not.toContain('analytics_events_p20200101');
+    expect(left).toContain(`analytics_events_p${dateOf(d0).replaceAll('-', '')}`);
   });
 });

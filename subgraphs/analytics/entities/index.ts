@@ -1,8 +1,26 @@
 import { OutboxMessage } from '../../../platform/events/outbox-message.js';
+import { HistoryEvent } from './history-event.js';
+import {
+  DailyActiveUser,
+  DailyCount,
+  DailyRevenue,
+  HourlyCount,
+  TrackedSession,
+  TrackedSubscription,
+  TrackedUser,
+  UserDailyCount,
+} from './rollups.js';
 
-/**
- * Entities of the analytics database: only the outbox. History and rollups are written and
- * read with set-based SQL (services/rollups.ts), never row by row, so they live in the
- * migrations alone (the events table is partitioned, which the ORM cannot describe).
- */
-export const analyticsEntities = [OutboxMessage];
+/** Everything the analytics database holds, the outbox included. */
+export const analyticsEntities = [
+  HistoryEvent,
+  HourlyCount,
+  DailyCount,
+  UserDailyCount,
+  DailyActiveUser,
+  TrackedUser,
+  TrackedSession,
+  TrackedSubscription,
+  DailyRevenue,
+  OutboxMessage,
+];
