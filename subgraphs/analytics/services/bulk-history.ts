@@ -1,0 +1,42 @@
+import type { Orm } from '../../../platform/orm.js';
+
+/** Rows in columns, ready for one unnest insert. */
+export interface HistoryColumns {
+  ids: string[];
+  types: string[];
+  userIds: string[];
+  /** Epoch milliseconds. */
+  times: number[];
+  /** JSON objects, already serialized. */
+  properties: string[];
+}
+
+export const emptyColumns = (): HistoryColumns => ({ ids: [], types: [], userIds: [], times: [], properties: [] });
+
+/** A PostgreSQL array literal of strings; one text parameter works on both drivers. */
+function arrayLiteral(values: readonly (string | number)[]): string {
+  return `{${values.map((value) => (typeof value === 'number' ? String(value) : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+}
+
+/**
+ * Appends rows to the history with one unnest insert (no rollups: the caller rebuilds them
+ * in SQL afterwards). For bulk loads of fresh ids: duplicates are not looked for.
+ */
+export async function appendHistory(orm: Orm, rows: HistoryColumns): Promise<void> {
+  if (rows.ids.length === 0) return;
+  await orm.em
+    .fork()
+    .getConnection()
+    .execute(
+      `insert into "analytics_events" ("id", "type", "user_id", "occurred_at", "properties")
+       select i, t, u, to_timestamp(ms / 1000.0), p::jsonb
+       from unnest(?::uuid[], ?::text[], ?::uuid[], ?::float8[], ?::text[]) as r(i, t, u, ms, p)`,
+      [
+        arrayLiteral(rows.ids),
+        arrayLiteral(rows.types),
+        arrayLiteral(rows.userIds),
+        arrayLiteral(rows.times),
+        arrayLiteral(rows.properties),
+      ],
+    );
+}
