@@ -30,7 +30,8 @@ export class DailyCount {
 
 /** Per user, day and type: counts, tokens, first and last time (funnels, sessions). */
 @Entity({ tableName: 'analytics_user_daily' })
-@Index({ name: 'analytics_user_daily_user_idx', properties: ['userId', 'day'] })
+// (user, type, day): a user's figures, and each funnel step's probe for one user and type.
+@Index({ name: 'analytics_user_daily_user_idx', properties: ['userId', 'type', 'day'] })
 @Index({ name: 'analytics_user_daily_type_idx', properties: ['type', 'day', 'userId'] })
 export class UserDailyCount {
   @PrimaryKey({ type: 'date' })

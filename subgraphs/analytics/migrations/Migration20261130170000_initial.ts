@@ -14,7 +14,7 @@ export class Migration20261130170000_initial extends Migration {
     this.addSql(`create table "analytics_hourly" ("hour" timestamptz not null, "type" varchar(64) not null, "events" bigint not null, primary key ("hour", "type"));`);
     this.addSql(`create table "analytics_daily" ("day" date not null, "type" varchar(64) not null, "events" bigint not null, primary key ("day", "type"));`);
     this.addSql(`create table "analytics_user_daily" ("day" date not null, "user_id" uuid not null, "type" varchar(64) not null, "events" bigint not null, "tokens" bigint not null default 0, "first_at" timestamptz not null, "last_at" timestamptz not null, primary key ("day", "user_id", "type"));`);
-    this.addSql(`create index "analytics_user_daily_user_idx" on "analytics_user_daily" ("user_id", "day");`);
+    this.addSql(`create index "analytics_user_daily_user_idx" on "analytics_user_daily" ("user_id", "type", "day");`);
     this.addSql(`create index "analytics_user_daily_type_idx" on "analytics_user_daily" ("type", "day", "user_id");`);
     this.addSql(`create table "analytics_daily_users" ("day" date not null, "user_id" uuid not null, "events" bigint not null, primary key ("day", "user_id"));`);
     this.addSql(`create index "analytics_daily_users_user_idx" on "analytics_daily_users" ("user_id", "day");`);
