@@ -146,7 +146,15 @@ describe.each(profiles())('analytics ($name profile)', (profile) => {
     gql<T>(url, query, variables, bearer(analyst.accessToken));
 
   beforeAll(async () => {
-    stack = await startTestStack(profile);
+    // The subgraph reads ANALYTICS_* itself (settings.ts) when its services are created.
+    const saved = process.env.ANALYTICS_TRACK_PER_SECOND;
+    process.env.ANALYTICS_TRACK_PER_SECOND = '5';
+    try {
+      stack = await startTestStack(profile);
+    } finally {
+      if (saved === undefined) delete process.env.ANALYTICS_TRACK_PER_SECOND;
+      else process.env.ANALYTICS_TRACK_PER_SECOND = saved;
+    }
     url = stack.gateway.url;
     [analyst, user] = await Promise.all([staff('ANALYST'), register(url)]);
     // Everything but the late event, then a replay of all of it with a duplicate, then the late one.
@@ -365,6 +373,21 @@ describe.each(profiles())('analytics ($name profile)', (profile) => {
     );
     expect(errorCode(response)).toBe('BAD_USER_INPUT');
     expect(fields(response)).toBe(field);
+  });
+
+  test('tracking is rate-limited per user', async () => {
+    const busy = await register(url);
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        gql(url, `mutation { trackEvent(input: { type: "page.view" }) }`, {}, bearer(busy.accessToken)),
+      ),
+    );
+    const codes = responses.map((response) => errorCode(response) ?? 'OK');
+    expect(codes).toContain('OK');
+    expect(codes).toContain('RATE_LIMITED');
+    // Someone else is not slowed down by it.
+    const other = await gql(url, `mutation { trackEvent(input: { type: "page.view" }) }`, {}, bearer(user.accessToken));
+    expect(errorCode(other)).toBeUndefined();
   });
 
   test('trackEvents takes at most 100 events', async () => {

@@ -1,7 +1,7 @@
 import type { RequestScope } from '../../../platform/context.js';
 import { appError, badInput, ErrorCode, unauthenticated } from '../../../platform/errors.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
-import type { SharedState } from '../../../platform/state/shared-state.js';
+import type { RateLimiter, SharedState } from '../../../platform/state/shared-state.js';
 import { eventCatalog } from '../../../schema/events/contracts.js';
 
 export interface TrackInput {
@@ -22,7 +22,11 @@ const TYPE = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/;
  * like any other event once they come back from `analytics-events`.
  */
 export class TrackingService {
-  constructor(private readonly deps: { state: SharedState; outbox: OutboxRelay; perSecond: number }) {}
+  private readonly limiter: RateLimiter;
+
+  constructor(private readonly deps: { state: SharedState; outbox: OutboxRelay; perSecond: number }) {
+    this.limiter = deps.state.rateLimiter('analytics-track', deps.perSecond);
+  }
 
   async track(scope: RequestScope, inputs: TrackInput[], field = 'inputs'): Promise<number> {
     const identity = scope.identity;
@@ -34,7 +38,7 @@ export class TrackingService {
     const checked = inputs.map((input, i) =>
       this.validate(input, now, inputs.length === 1 && field === 'input' ? 'input' : `${field}.${i}`),
     );
-    const decision = await this.deps.state.rateLimiter('analytics-track', this.deps.perSecond).consume(identity.userId);
+    const decision = await this.limiter.consume(identity.userId);
     if (!decision.allowed) {
       throw appError(ErrorCode.RATE_LIMITED, 'Too many tracked events; slow down', {
         retryAfterMs: decision.retryAfterMs,
