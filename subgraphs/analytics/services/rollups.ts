@@ -50,6 +50,10 @@ r_users as (
   on conflict (user_id) do update set
     registered_at = least(analytics_users.registered_at, excluded.registered_at),
     first_seen_at = least(analytics_users.first_seen_at, excluded.first_seen_at)
+  -- Most batches change nothing here: skipping those updates spares a row version per user.
+  where excluded.first_seen_at < analytics_users.first_seen_at
+    or excluded.registered_at < analytics_users.registered_at
+    or (analytics_users.registered_at is null and excluded.registered_at is not null)
   returning 1),
 r_sessions as (
   insert into analytics_sessions (session_id, user_id, started_at, ended_at)
