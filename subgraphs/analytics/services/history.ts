@@ -38,7 +38,7 @@ export class History {
         );
       } catch (error) {
         // Another replica created it between our check and create: that is what we wanted.
-        if (!/already exists/.test(String((error as Error).message))) throw error;
+        if (!/already exists|duplicate key value/.test(String((error as Error).message))) throw error;
       }
       this.known.add(day);
     }
