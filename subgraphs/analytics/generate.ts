@@ -111,11 +111,14 @@ async function flush() {
   written += rows.ids.length;
   progress(false);
 }
+/** What the system does on its own (renewals, cancellations at term): no actor. */
+const SYSTEM = new Set(['payment.completed', 'subscription.cancelled']);
 async function add(type: string, userId: string, time: number, properties: Record<string, unknown> = {}) {
   if (time > now) return;
   columns.ids.push(randomUUID());
   columns.types.push(type);
   columns.userIds.push(userId);
+  columns.actorIds.push(SYSTEM.has(type) ? null : userId);
   columns.times.push(time);
   columns.properties.push(JSON.stringify(properties));
   if (columns.ids.length >= CHUNK) await flush();

@@ -106,6 +106,11 @@ const FIXTURE: Envelope[] = [
     amountCents: 999,
     currency: 'USD',
   }),
+  // A moderator warns C: an event of C's, but not C's doing, so C is not active on D1.
+  {
+    ...event('user.status_changed', C, at(d1, 15), { from: 'ACTIVE', to: 'WARNED', reason: 'spam' }),
+    actorId: randomUUID(),
+  },
   LATE,
 ];
 
@@ -175,10 +180,10 @@ describe.each(profiles())('analytics ($name profile)', (profile) => {
     expect(response.body.errors).toBeUndefined();
     const metrics = response.body.data!.platformMetrics;
     expect(metrics).toMatchObject({
-      dau: 2, // A and B on D1
+      dau: 2, // A and B on D1 (C's warning was a moderator's doing)
       mau: 3,
       activeUsers: 3,
-      totalEvents: 16,
+      totalEvents: 17,
       conversions: 1,
       revenue: {
         totalCents: 999,
@@ -197,6 +202,7 @@ describe.each(profiles())('analytics ($name profile)', (profile) => {
       { type: 'payment.completed', count: 1 },
       { type: 'subscription.created', count: 1 },
       { type: 'user.logout', count: 1 },
+      { type: 'user.status_changed', count: 1 },
     ]);
     expect(metrics.topUsers).toEqual([
       { user: { id: A }, count: 9 },
@@ -418,6 +424,8 @@ describe.each(profiles())('analytics ($name profile)', (profile) => {
         expect(await redis.get(`metrics:events:message.sent:${dateOf(d0)}`)).toBe('3');
         expect(await redis.get(`metrics:user:${A}:events:${dateOf(d0)}`)).toBe('7');
         expect(await redis.pfcount(`metrics:active_users:${dateOf(d0)}`)).toBe(3);
+        // A, B and the user who tracked a click a day ago; not C (warned by a moderator, not active).
+        expect(await redis.pfcount(`metrics:active_users:${dateOf(d1)}`)).toBe(3);
       } finally {
         redis.disconnect();
       }

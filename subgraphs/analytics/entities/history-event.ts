@@ -30,6 +30,10 @@ export class HistoryEvent {
   @Property({ type: 'uuid' })
   userId!: string;
 
+  /** Who caused it: the user for their own actions, null for the system (a renewal, a sanction). */
+  @Property({ type: 'uuid', nullable: true })
+  actorId?: string | null;
+
   @Property({ type: 'datetime', defaultRaw: 'now()' })
   receivedAt!: Opt<Date>;
 

@@ -8,7 +8,7 @@ export class Migration20261130170000_initial extends Migration {
   override name = 'Migration20261130170000_initial';
 
   override up(): void | Promise<void> {
-    this.addSql(`create table "analytics_events" ("id" uuid not null, "type" varchar(64) not null, "user_id" uuid not null, "occurred_at" timestamptz not null, "received_at" timestamptz not null default now(), "properties" jsonb not null default '{}', primary key ("occurred_at", "id")) partition by range ("occurred_at");`);
+    this.addSql(`create table "analytics_events" ("id" uuid not null, "type" varchar(64) not null, "user_id" uuid not null, "actor_id" uuid null, "occurred_at" timestamptz not null, "received_at" timestamptz not null default now(), "properties" jsonb not null default '{}', primary key ("occurred_at", "id")) partition by range ("occurred_at");`);
     this.addSql(`create table "analytics_events_default" partition of "analytics_events" default;`);
 
     this.addSql(`create table "analytics_hourly" ("hour" timestamptz not null, "type" varchar(64) not null, "events" bigint not null, primary key ("hour", "type"));`);

@@ -5,17 +5,31 @@ export interface HistoryColumns {
   ids: string[];
   types: string[];
   userIds: string[];
+  /** null: caused by the system. */
+  actorIds: (string | null)[];
   /** Epoch milliseconds. */
   times: number[];
   /** JSON objects, already serialized. */
   properties: string[];
 }
 
-export const emptyColumns = (): HistoryColumns => ({ ids: [], types: [], userIds: [], times: [], properties: [] });
+export const emptyColumns = (): HistoryColumns => ({
+  ids: [],
+  types: [],
+  userIds: [],
+  actorIds: [],
+  times: [],
+  properties: [],
+});
 
-/** A PostgreSQL array literal of strings; one text parameter works on both drivers. */
-function arrayLiteral(values: readonly (string | number)[]): string {
-  return `{${values.map((value) => (typeof value === 'number' ? String(value) : `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+/** A PostgreSQL array literal (null → NULL); one text parameter works on both drivers. */
+function arrayLiteral(values: readonly (string | number | null)[]): string {
+  const element = (value: string | number | null) => {
+    if (value === null) return 'NULL';
+    if (typeof value === 'number') return String(value);
+    return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  };
+  return `{${values.map(element).join(',')}}`;
 }
 
 /**
@@ -28,13 +42,14 @@ export async function appendHistory(orm: Orm, rows: HistoryColumns): Promise<voi
     .fork()
     .getConnection()
     .execute(
-      `insert into "analytics_events" ("id", "type", "user_id", "occurred_at", "properties")
-       select i, t, u, to_timestamp(ms / 1000.0), p::jsonb
-       from unnest(?::uuid[], ?::text[], ?::uuid[], ?::float8[], ?::text[]) as r(i, t, u, ms, p)`,
+      `insert into "analytics_events" ("id", "type", "user_id", "actor_id", "occurred_at", "properties")
+       select i, t, u, a, to_timestamp(ms / 1000.0), p::jsonb
+       from unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::float8[], ?::text[]) as r(i, t, u, a, ms, p)`,
       [
         arrayLiteral(rows.ids),
         arrayLiteral(rows.types),
         arrayLiteral(rows.userIds),
+        arrayLiteral(rows.actorIds),
         arrayLiteral(rows.times),
         arrayLiteral(rows.properties),
       ],

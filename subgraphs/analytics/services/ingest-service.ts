@@ -16,6 +16,8 @@ export interface HistoryRow {
   id: string;
   type: string;
   user_id: string;
+  /** Who caused it; only events a user caused make them active (DAU, MAU, retention). */
+  actor_id: string | null;
   occurred_at: string;
   properties: Record<string, unknown>;
 }
@@ -23,12 +25,13 @@ export interface HistoryRow {
 export function toRow(event: AnalyticsEvent): HistoryRow {
   if (event.type === 'client.tracked') {
     const { type, properties, occurredAt } = event.payload;
-    return { id: event.id, type, user_id: event.userId, occurred_at: occurredAt, properties };
+    return { id: event.id, type, user_id: event.userId, actor_id: event.actorId, occurred_at: occurredAt, properties };
   }
   return {
     id: event.id,
     type: event.type,
     user_id: event.userId,
+    actor_id: event.actorId,
     occurred_at: event.occurredAt,
     properties: event.payload as Record<string, unknown>,
   };
@@ -81,7 +84,12 @@ export class IngestService {
     // After the commit: a Redis failure here is retried with the batch, and the rows already
     // stored are duplicates then, so the realtime figures may miss a batch but never double it.
     await realtime.record(
-      stored.map((row) => ({ type: row.type, userId: row.user_id, occurredAt: new Date(row.occurred_at) })),
+      stored.map((row) => ({
+        type: row.type,
+        userId: row.user_id,
+        occurredAt: new Date(row.occurred_at),
+        active: row.actor_id === row.user_id,
+      })),
     );
     const duplicates = events.length - expired - stored.length;
     metrics.ingested.inc(stored.length);

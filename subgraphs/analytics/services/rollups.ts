@@ -1,6 +1,6 @@
 /**
  * The rollups, as data-modifying CTEs over a source of new events `src` (id, type, user_id,
- * occurred_at, properties). The ingest feeds them the rows its insert really added (so
+ * actor_id, occurred_at, properties). The ingest feeds them the rows its insert really added (so
  * duplicates count once); the rebuild feeds them the whole history. Buckets are UTC.
  * Every upsert goes in key order, so batches stored at the same time by replicas sharing the
  * consumer group lock shared rollup rows in the same order and cannot deadlock.
@@ -43,7 +43,7 @@ r_user_daily as (
   returning 1),
 r_daily_users as (
   insert into analytics_daily_users (day, user_id, events)
-  select ${DAY}, user_id, count(*) from src group by 1, 2 order by 1, 2
+  select ${DAY}, user_id, count(*) from src where actor_id = user_id group by 1, 2 order by 1, 2
   on conflict (day, user_id) do update set events = analytics_daily_users.events + excluded.events
   returning 1),
 r_users as (
@@ -101,17 +101,17 @@ r_revenue as (
 export const INGEST_SQL = `
 with input as (
   select * from jsonb_to_recordset(?::jsonb)
-    as r(id uuid, type varchar(64), user_id uuid, occurred_at timestamptz, properties jsonb)),
+    as r(id uuid, type varchar(64), user_id uuid, actor_id uuid, occurred_at timestamptz, properties jsonb)),
 src as (
-  insert into analytics_events (id, type, user_id, occurred_at, properties)
-  select id, type, user_id, occurred_at, properties from input
+  insert into analytics_events (id, type, user_id, actor_id, occurred_at, properties)
+  select id, type, user_id, actor_id, occurred_at, properties from input
   on conflict do nothing
-  returning id, type, user_id, occurred_at, properties),
+  returning id, type, user_id, actor_id, occurred_at, properties),
 ${ROLLUP_CTES}
 select id from src`;
 
 /** Rebuilds every rollup from the history kept (run after truncating the rollups). */
 export const REBUILD_SQL = `
-with src as (select id, type, user_id, occurred_at, properties from analytics_events),
+with src as (select id, type, user_id, actor_id, occurred_at, properties from analytics_events),
 ${ROLLUP_CTES}
 select count(*)::bigint as "events" from src`;

@@ -3,6 +3,8 @@ export interface RealtimeEvent {
   type: string;
   userId: string;
   occurredAt: Date;
+  /** The user caused it (only then are they active); absent means yes. */
+  active?: boolean;
 }
 
 export interface RealtimeSnapshot {
@@ -55,6 +57,7 @@ export function summarize(events: RealtimeEvent[]) {
     add(realtimeKeys.total(date));
     add(realtimeKeys.byType(event.type, date));
     add(realtimeKeys.user(event.userId, date));
+    if (event.active === false) continue;
     let users = activeByDate.get(date);
     if (!users) activeByDate.set(date, (users = new Set()));
     users.add(event.userId);
