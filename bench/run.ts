@@ -9,9 +9,10 @@ import { idleSubscriptions } from './idle-subscriptions.js';
 import { startup } from './startup.js';
 import { streaming } from './streaming.js';
 import { moderation } from './moderation.js';
+import { analytics } from './analytics.js';
 import { settingsFrom, type Benchmark } from './harness.js';
 
-const benchmarks: Benchmark[] = [gatewayOverhead, streaming, idleSubscriptions, startup, moderation];
+const benchmarks: Benchmark[] = [gatewayOverhead, streaming, idleSubscriptions, startup, moderation, analytics];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 

@@ -15,6 +15,18 @@ export interface ConsumerOptions {
   onRecord: (record: BusRecord) => Promise<void>;
 }
 
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /**
+   * Records of one partition, in order. Awaited before the next batch of that partition;
+   * a throw means "redeliver the whole batch" (at least once).
+   */
+  onBatch: (records: BusRecord[]) => Promise<void>;
+  /** Most records handed over at once (the in-process bus; Kafka sizes batches by bytes). */
+  maxBatchSize?: number;
+}
+
 export interface Consumer {
   close(): Promise<void>;
 }
@@ -27,6 +39,8 @@ export interface EventBus {
   readonly kind: 'memory' | 'kafka';
   publish(topic: string, records: { key: string; value: string }[]): Promise<void>;
   consume(options: ConsumerOptions): Promise<Consumer>;
+  /** Batch consumption (optional: typed-batch-consumer.ts falls back to one-record batches). */
+  consumeBatches?(options: BatchConsumerOptions): Promise<Consumer>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }

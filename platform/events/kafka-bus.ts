@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Consumer as KafkaConsumer, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
-import type { Consumer, EventBus } from './event-bus.js';
+import type { BatchConsumerOptions, BusRecord, Consumer, ConsumerOptions, EventBus } from './event-bus.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -65,6 +65,67 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
   };
   const consumers = new Set<KafkaConsumer>();
 
+  const toRecord = (
+    topic: string,
+    partition: number,
+    message: { offset: string; key: Buffer | null; value: Buffer | null },
+  ): BusRecord => ({
+    topic: logical(topic),
+    partition,
+    offset: message.offset,
+    key: message.key?.toString() ?? '',
+    value: message.value?.toString() ?? '',
+  });
+
+  type RunConfig = Parameters<KafkaConsumer['run']>[0];
+  const join = async (groupId: string, topics: string[], run: RunConfig): Promise<Consumer> => {
+    let closed = false;
+    let attached: KafkaConsumer | undefined;
+    // Joins in the background and keeps trying while the broker is down, so a service
+    // starts (and serves) without Kafka; its consumers catch up once the broker is back.
+    const attach = async (): Promise<void> => {
+      for (let attempt = 0; !closed; attempt++) {
+        const consumer = kafka.consumer({ groupId: `${topicPrefix}${groupId}`, retry: { retries: 10 } });
+        try {
+          await ensureTopics();
+          await consumer.connect();
+          await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
+          // Offsets are committed only after the handler resolves, so a failed record is redelivered.
+          await consumer.run(run);
+          if (closed) {
+            await consumer.disconnect();
+            return;
+          }
+          attached = consumer;
+          consumers.add(consumer);
+          consumer.on(consumer.events.CRASH, (event) => {
+            // kafkajs restarts after retriable errors itself; after any other crash, join again.
+            if (event.payload.restart || closed) return;
+            consumers.delete(consumer);
+            attached = undefined;
+            void consumer.disconnect().finally(() => void attach());
+          });
+          return;
+        } catch (error) {
+          await consumer.disconnect().catch(() => undefined);
+          const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+          logger.warn({ err: error, groupId, retryInMs: delay }, 'kafka consumer could not join; retrying');
+          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        }
+      }
+    };
+    void attach();
+    return {
+      async close() {
+        closed = true;
+        if (attached) {
+          consumers.delete(attached);
+          await attached.disconnect();
+        }
+      },
+    };
+  };
+
   return {
     kind: 'kafka',
     async publish(topic, records) {
@@ -78,62 +139,25 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
         throw error;
       }
     },
-    async consume({ groupId, topics, onRecord }): Promise<Consumer> {
-      let closed = false;
-      let attached: KafkaConsumer | undefined;
-      // Joins in the background and keeps trying while the broker is down, so a service
-      // starts (and serves) without Kafka; its consumers catch up once the broker is back.
-      const attach = async (): Promise<void> => {
-        for (let attempt = 0; !closed; attempt++) {
-          const consumer = kafka.consumer({ groupId: `${topicPrefix}${groupId}`, retry: { retries: 10 } });
-          try {
-            await ensureTopics();
-            await consumer.connect();
-            await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
-            // Offsets are committed only after onRecord resolves, so a failed record is redelivered.
-            await consumer.run({
-              eachMessage: async ({ topic, partition, message }) => {
-                await onRecord({
-                  topic: logical(topic),
-                  partition,
-                  offset: message.offset,
-                  key: message.key?.toString() ?? '',
-                  value: message.value?.toString() ?? '',
-                });
-              },
-            });
-            if (closed) {
-              await consumer.disconnect();
-              return;
-            }
-            attached = consumer;
-            consumers.add(consumer);
-            consumer.on(consumer.events.CRASH, (event) => {
-              // kafkajs restarts after retriable errors itself; after any other crash, join again.
-              if (event.payload.restart || closed) return;
-              consumers.delete(consumer);
-              attached = undefined;
-              void consumer.disconnect().finally(() => void attach());
-            });
-            return;
-          } catch (error) {
-            await consumer.disconnect().catch(() => undefined);
-            const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-            logger.warn({ err: error, groupId, retryInMs: delay }, 'kafka consumer could not join; retrying');
-            await new Promise((resolve) => setTimeout(resolve, delay).unref());
-          }
-        }
-      };
-      void attach();
-      return {
-        async close() {
-          closed = true;
-          if (attached) {
-            consumers.delete(attached);
-            await attached.disconnect();
-          }
+    consume(options: ConsumerOptions): Promise<Consumer> {
+      return join(options.groupId, options.topics, {
+        eachMessage: async ({ topic, partition, message }) => {
+          await options.onRecord(toRecord(topic, partition, message));
         },
-      };
+      });
+    },
+    consumeBatches(options: BatchConsumerOptions): Promise<Consumer> {
+      return join(options.groupId, options.topics, {
+        // The whole batch or nothing: offsets are resolved only after onBatch resolves, so a
+        // throw makes kafkajs fetch the batch again.
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          await options.onBatch(batch.messages.map((message) => toRecord(batch.topic, batch.partition, message)));
+          resolveOffset(batch.lastOffset());
+          await heartbeat();
+        },
+      });
     },
     async ping() {
       const probe = kafka.admin();

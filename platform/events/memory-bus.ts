@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { BusRecord, Consumer, ConsumerOptions, EventBus } from './event-bus.js';
+import type { BatchConsumerOptions, BusRecord, Consumer, ConsumerOptions, EventBus } from './event-bus.js';
 
 const PARTITIONS = 3;
 const RETRY_DELAY_MS = 200;
+const DEFAULT_BATCH = 500;
 
 interface Member {
-  options: ConsumerOptions;
+  options: BatchConsumerOptions;
   wake: () => void;
   closed: boolean;
 }
@@ -36,7 +37,8 @@ export function createMemoryBus(): EventBus {
   };
 
   async function run(member: Member) {
-    const { groupId, topics, onRecord } = member.options;
+    const { groupId, topics, onBatch } = member.options;
+    const maxBatch = member.options.maxBatchSize ?? DEFAULT_BATCH;
     while (!member.closed) {
       let progressed = false;
       for (const topic of topics) {
@@ -46,12 +48,12 @@ export function createMemoryBus(): EventBus {
           const offsetKey = `${groupId}/${topic}/${partition}`;
           if (inFlight.has(offsetKey)) continue;
           const next = offsets.get(offsetKey) ?? 0;
-          const record = log[partition]![next];
-          if (!record) continue;
+          const records = log[partition]!.slice(next, next + maxBatch);
+          if (!records.length) continue;
           inFlight.add(offsetKey);
           try {
-            await onRecord(record);
-            offsets.set(offsetKey, next + 1);
+            await onBatch(records);
+            offsets.set(offsetKey, next + records.length);
           } catch {
             // At-least-once: the same record is offered again after a pause.
             await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
@@ -71,7 +73,7 @@ export function createMemoryBus(): EventBus {
     for (const members of groups.values()) for (const member of members) member.wake();
   };
 
-  return {
+  const bus: EventBus = {
     kind: 'memory',
     async publish(topic, records) {
       const log = topicLog(topic);
@@ -82,7 +84,12 @@ export function createMemoryBus(): EventBus {
       }
       wakeAll();
     },
-    async consume(options): Promise<Consumer> {
+    consume(options: ConsumerOptions): Promise<Consumer> {
+      // One record at a time is a batch of one.
+      const { onRecord, ...rest } = options;
+      return bus.consumeBatches!({ ...rest, maxBatchSize: 1, onBatch: (records) => onRecord(records[0]!) });
+    },
+    async consumeBatches(options: BatchConsumerOptions): Promise<Consumer> {
       const member: Member = { options, wake: () => undefined, closed: false };
       const members = groups.get(options.groupId) ?? [];
       members.push(member);
@@ -108,4 +115,5 @@ export function createMemoryBus(): EventBus {
       groups.clear();
     },
   };
+  return bus;
 }

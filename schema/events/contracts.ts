@@ -68,6 +68,66 @@ export const eventCatalog = {
       completionTokens: z.int().nullable(),
     }),
   },
+  /**
+   * Billing (planned: no producer yet). Amounts in the currency's minor unit; `monthlyAmountCents`
+   * is what the subscription adds to MRR; `previousPlan` tells upgrades from FREE apart.
+   */
+  'subscription.created': {
+    topics: [Topic.analytics],
+    payload: z.object({
+      subscriptionId: z.string().min(1),
+      plan,
+      previousPlan: plan,
+      monthlyAmountCents: z.int().nonnegative(),
+      currency: z.string().length(3),
+    }),
+  },
+  'subscription.cancelled': {
+    topics: [Topic.analytics],
+    payload: z.object({ subscriptionId: z.string().min(1), plan, reason: z.string().nullable() }),
+  },
+  'payment.completed': {
+    topics: [Topic.analytics],
+    payload: z.object({
+      paymentId: z.string().min(1),
+      subscriptionId: z.string().nullable(),
+      plan,
+      amountCents: z.int().nonnegative(),
+      currency: z.string().length(3),
+    }),
+  },
+  'payment.failed': {
+    topics: [Topic.analytics],
+    payload: z.object({
+      paymentId: z.string().min(1),
+      subscriptionId: z.string().nullable(),
+      plan,
+      amountCents: z.int().nonnegative(),
+      currency: z.string().length(3),
+      reason: z.string().nullable(),
+    }),
+  },
+  /** Media (planned: no producer yet). */
+  'media.uploaded': {
+    topics: [Topic.analytics],
+    payload: z.object({
+      mediaId: z.string().min(1),
+      kind: z.enum(['IMAGE', 'AUDIO', 'VIDEO']),
+      bytes: z.int().nonnegative(),
+    }),
+  },
+  /**
+   * An event a client tracked itself (trackEvent): its own `area.action` type, properties and
+   * the time it happened on the client (the envelope's occurredAt is when the server took it).
+   */
+  'client.tracked': {
+    topics: [Topic.analytics],
+    payload: z.object({
+      type: z.string().regex(/^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/),
+      properties: z.record(z.string(), z.unknown()),
+      occurredAt: z.iso.datetime(),
+    }),
+  },
   /** Content for moderation: what a user wrote, what a companion replied, a companion's profile. */
   'content.posted': {
     topics: [Topic.content],

@@ -1,18 +1,39 @@
 import { eventCatalog, type EventType } from './contracts.js';
+import * as analytics from '../../subgraphs/analytics/events.js';
 import * as companions from '../../subgraphs/companions/events.js';
 import * as moderation from '../../subgraphs/moderation/events.js';
 import * as users from '../../subgraphs/users/events.js';
 
 /** Every subgraph's events.ts: what it writes and the consumer groups it runs. */
-const subgraphs = { users, companions, moderation };
+const subgraphs = { users, companions, moderation, analytics };
+
+/**
+ * Contracts that exist before their producer: billing and media will publish them. Each
+ * must have no producer yet (move it out of this list when one lands) and a consumer.
+ */
+const PLANNED: readonly EventType[] = [
+  'subscription.created',
+  'subscription.cancelled',
+  'payment.completed',
+  'payment.failed',
+  'media.uploaded',
+];
 
 describe('event registry', () => {
   const published = new Set<EventType>(Object.values(subgraphs).flatMap((events) => [...events.publishes]));
   const consumers = Object.values(subgraphs).flatMap((events) => [...events.consumers]);
 
   test('every consumed type has a producer', () => {
-    const orphans = consumers.flatMap((spec) => spec.types.filter((type) => !published.has(type)));
+    const orphans = consumers.flatMap((spec) =>
+      spec.types.filter((type) => !published.has(type) && !PLANNED.includes(type)),
+    );
     expect(orphans).toEqual([]);
+  });
+
+  test('planned events have no producer yet, and someone waiting for them', () => {
+    expect(PLANNED.filter((type) => published.has(type))).toEqual([]);
+    const consumed = new Set<EventType>(consumers.flatMap((spec) => [...spec.types]));
+    expect(PLANNED.filter((type) => !consumed.has(type))).toEqual([]);
   });
 
   test('each consumer reads the topic its types travel on', () => {
@@ -26,11 +47,13 @@ describe('event registry', () => {
     expect(new Set(groups).size).toBe(groups.length);
   });
 
-  test('every event in the catalog has exactly one producing subgraph', () => {
-    const producers = Object.keys(eventCatalog).map(
-      (type) =>
-        Object.values(subgraphs).filter((events) => (events.publishes as readonly string[]).includes(type)).length,
-    );
-    expect(producers.every((count) => count === 1)).toBe(true);
+  test('every event in the catalog has exactly one producing subgraph (planned ones: none yet)', () => {
+    const wrong = Object.keys(eventCatalog).filter((type) => {
+      const count = Object.values(subgraphs).filter((events) =>
+        (events.publishes as readonly string[]).includes(type),
+      ).length;
+      return count !== (PLANNED.includes(type as EventType) ? 0 : 1);
+    });
+    expect(wrong).toEqual([]);
   });
 });

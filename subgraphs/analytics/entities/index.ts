@@ -1,0 +1,26 @@
+import { OutboxMessage } from '../../../platform/events/outbox-message.js';
+import { HistoryEvent } from './history-event.js';
+import {
+  DailyActiveUser,
+  DailyCount,
+  DailyRevenue,
+  HourlyCount,
+  TrackedSession,
+  TrackedSubscription,
+  TrackedUser,
+  UserDailyCount,
+} from './rollups.js';
+
+/** Everything the analytics database holds, the outbox included. */
+export const analyticsEntities = [
+  HistoryEvent,
+  HourlyCount,
+  DailyCount,
+  UserDailyCount,
+  DailyActiveUser,
+  TrackedUser,
+  TrackedSession,
+  TrackedSubscription,
+  DailyRevenue,
+  OutboxMessage,
+];

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261130170000_initial } from './Migration20261130170000_initial.js';
+
+/** Applied in this order at start-up. */
+export const analyticsMigrations: MigrationObject[] = [
+  { name: 'Migration20261130170000_initial', class: Migration20261130170000_initial },
+];

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { buildFederatedSchema } from '../../platform/federation.js';
+import type { SubgraphModule } from '../../platform/server/subgraph-server.js';
+import { analyticsEntities } from './entities/index.js';
+import { analyticsMigrations } from './migrations/index.js';
+import { MetricsResolver, UserMetricsResolver } from './resolvers/metrics-resolver.js';
+import { analyticsReferenceResolvers } from './resolvers/references.js';
+import { LiveMetricsResolver, TrackingResolver } from './resolvers/tracking-resolver.js';
+import { createAnalyticsServices, type AnalyticsServices } from './services/index.js';
+
+export function buildAnalyticsSchema() {
+  return buildFederatedSchema({
+    resolvers: [MetricsResolver, UserMetricsResolver, TrackingResolver, LiveMetricsResolver],
+    referenceResolvers: analyticsReferenceResolvers,
+  });
+}
+
+/** How often partitions older than ANALYTICS_RETENTION_DAYS are looked for. */
+const RETENTION_INTERVAL_MS = 3_600_000;
+
+export const analyticsSubgraph: SubgraphModule<AnalyticsServices> = {
+  name: 'analytics',
+  entities: analyticsEntities,
+  migrations: analyticsMigrations,
+  buildSchema: buildAnalyticsSchema,
+  createServices: createAnalyticsServices,
+  async startConsumers({ bus, logger }, services) {
+    const retention = () =>
+      services.history
+        .applyRetention()
+        .then((days) => days.length && logger.info({ days }, 'dropped analytics history past retention'))
+        .catch((error: unknown) => logger.warn({ err: error }, 'analytics retention failed; retrying later'));
+    await retention();
+    const timer = setInterval(() => void retention(), RETENTION_INTERVAL_MS).unref();
+    const stopIngest = await services.ingest.startConsumer(bus);
+    return async () => {
+      clearInterval(timer);
+      services.live.stop();
+      await stopIngest();
+      await services.realtime.close();
+    };
+  },
+};

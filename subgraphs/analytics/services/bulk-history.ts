@@ -1,0 +1,57 @@
+import type { Orm } from '../../../platform/orm.js';
+
+/** Rows in columns, ready for one unnest insert. */
+export interface HistoryColumns {
+  ids: string[];
+  types: string[];
+  userIds: string[];
+  /** null: caused by the system. */
+  actorIds: (string | null)[];
+  /** Epoch milliseconds. */
+  times: number[];
+  /** JSON objects, already serialized. */
+  properties: string[];
+}
+
+export const emptyColumns = (): HistoryColumns => ({
+  ids: [],
+  types: [],
+  userIds: [],
+  actorIds: [],
+  times: [],
+  properties: [],
+});
+
+/** A PostgreSQL array literal (null → NULL); one text parameter works on both drivers. */
+function arrayLiteral(values: readonly (string | number | null)[]): string {
+  const element = (value: string | number | null) => {
+    if (value === null) return 'NULL';
+    if (typeof value === 'number') return String(value);
+    return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  };
+  return `{${values.map(element).join(',')}}`;
+}
+
+/**
+ * Appends rows to the history with one unnest insert (no rollups: the caller rebuilds them
+ * in SQL afterwards). For bulk loads of fresh ids: duplicates are not looked for.
+ */
+export async function appendHistory(orm: Orm, rows: HistoryColumns): Promise<void> {
+  if (rows.ids.length === 0) return;
+  await orm.em
+    .fork()
+    .getConnection()
+    .execute(
+      `insert into "analytics_events" ("id", "type", "user_id", "actor_id", "occurred_at", "properties")
+       select i, t, u, a, to_timestamp(ms / 1000.0), p::jsonb
+       from unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::float8[], ?::text[]) as r(i, t, u, a, ms, p)`,
+      [
+        arrayLiteral(rows.ids),
+        arrayLiteral(rows.types),
+        arrayLiteral(rows.userIds),
+        arrayLiteral(rows.actorIds),
+        arrayLiteral(rows.times),
+        arrayLiteral(rows.properties),
+      ],
+    );
+}

@@ -1,0 +1,389 @@
+import type { RequestScope } from '../../../platform/context.js';
+import { badInput } from '../../../platform/errors.js';
+import { requireAnalyst, requireUserAccess } from './access.js';
+import type { RealtimeSnapshot, RealtimeStore } from './realtime/store.js';
+import { rows as sqlRows } from './sql.js';
+import { countOf, daysIn, limitOf, timeZoneOf, windowOf, type Window } from './ranges.js';
+
+export interface TypeCount {
+  type: string;
+  count: number;
+}
+export interface UserCountRow {
+  userId: string;
+  count: number;
+}
+export interface TimeBucketRow {
+  start: Date;
+  count: number;
+}
+export interface SessionStats {
+  sessions: number;
+  totalSeconds: number;
+  averageSeconds: number;
+}
+export interface UserMetricsResult {
+  userId: string;
+  from: Date;
+  to: Date;
+  totalEvents: number;
+  eventsByType: TypeCount[];
+  messagesSent: number;
+  tokensUsed: number;
+  averageMessagesPerDay: number;
+  sessionDuration: SessionStats;
+}
+export interface RevenueResult {
+  totalCents: number;
+  byPlan: { plan: string; amountCents: number; payments: number }[];
+  mrrCents: number;
+  arpuCents: number;
+}
+export interface PlatformMetricsResult {
+  from: Date;
+  to: Date;
+  dau: number;
+  mau: number;
+  activeUsers: number;
+  totalEvents: number;
+  eventsByType: TypeCount[];
+  topEvents: TypeCount[];
+  topUsers: UserCountRow[];
+  conversions: number;
+  conversionRate: number;
+  revenue: RevenueResult;
+}
+export interface FunnelResult {
+  steps: { type: string; users: number; conversion: number; overallConversion: number }[];
+  conversion: number;
+}
+export interface CohortRow {
+  start: Date;
+  size: number;
+  retained: number[];
+  rates: number[];
+}
+
+const num = (value: unknown) => Number(value ?? 0);
+const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** A session without a sign-out lasts until the user's last event that day, at most this long. */
+export const OPEN_SESSION_CAP_SECONDS = 86_400;
+
+/** Every figure is read from the rollups, never from the raw history. */
+export class QueryService {
+  async userMetrics(
+    scope: RequestScope,
+    userId: string,
+    from?: Date | null,
+    to?: Date | null,
+  ): Promise<UserMetricsResult> {
+    requireUserAccess(scope.identity, userId);
+    const window = windowOf(from, to);
+    const byType = await sqlRows<{ type: string; count: string; tokens: string }>(
+      scope.em,
+      `select "type", sum("events") as "count", sum("tokens") as "tokens" from "analytics_user_daily"
+       where "user_id" = ? and "day" between ?::date and ?::date group by "type" order by 2 desc, 1`,
+      [userId, window.firstDay, window.lastDay],
+    );
+    const eventsByType = byType.map((row) => ({ type: row.type, count: num(row.count) }));
+    const messagesSent = eventsByType.find((row) => row.type === 'message.sent')?.count ?? 0;
+    const [sessions] = await sqlRows<{ sessions: string; total: string | null }>(
+      scope.em,
+      `select count(*) as "sessions", sum(least(${OPEN_SESSION_CAP_SECONDS}, greatest(0, extract(epoch from
+         coalesce(s."ended_at", (select max(d."last_at") from "analytics_user_daily" d
+           where d."user_id" = s."user_id" and d."day" = (s."started_at" at time zone 'UTC')::date))
+         - s."started_at")))) as "total"
+       from "analytics_sessions" s
+       where s."user_id" = ? and s."started_at" >= ? and s."started_at" < ?`,
+      [userId, window.from, window.to],
+    );
+    const count = num(sessions?.sessions);
+    const totalSeconds = Math.round(num(sessions?.total));
+    return {
+      userId,
+      from: window.from,
+      to: window.to,
+      totalEvents: eventsByType.reduce((sum, row) => sum + row.count, 0),
+      eventsByType,
+      messagesSent,
+      tokensUsed: byType.reduce((sum, row) => sum + num(row.tokens), 0),
+      averageMessagesPerDay: messagesSent / daysIn(window),
+      sessionDuration: { sessions: count, totalSeconds, averageSeconds: ratio(totalSeconds, count) },
+    };
+  }
+
+  async platformMetrics(scope: RequestScope, from?: Date | null, to?: Date | null): Promise<PlatformMetricsResult> {
+    requireAnalyst(scope.identity);
+    const window = windowOf(from, to);
+    const mauFirst = new Date(Date.parse(window.lastDay) - 29 * DAY_MS).toISOString().slice(0, 10);
+    const [users] = await sqlRows<Record<string, string>>(
+      scope.em,
+      `select
+         (select count(*) from "analytics_daily_users" where "day" = ?::date) as "dau",
+         (select count(distinct "user_id") from "analytics_daily_users" where "day" between ?::date and ?::date) as "mau",
+         (select count(distinct "user_id") from "analytics_daily_users" where "day" between ?::date and ?::date) as "active",
+         (select count(distinct "user_id") from "analytics_subscriptions" where "previous_plan" = 'FREE'
+            and "plan" <> 'FREE' and "started_at" >= ? and "started_at" < ?) as "conversions",
+         (select coalesce(sum("monthly_amount_cents"), 0) from "analytics_subscriptions"
+            where "started_at" < ? and ("cancelled_at" is null or "cancelled_at" >= ?)) as "mrr"`,
+      [
+        window.lastDay,
+        mauFirst,
+        window.lastDay,
+        window.firstDay,
+        window.lastDay,
+        window.from,
+        window.to,
+        window.to,
+        window.to,
+      ],
+    );
+    const eventsByType = await this.countsByType(scope, window, 1000);
+    const revenueRows = await sqlRows<{ plan: string; amount: string; payments: string }>(
+      scope.em,
+      `select "plan", sum("amount_cents") as "amount", sum("payments") as "payments" from "analytics_revenue_daily"
+       where "day" between ?::date and ?::date group by "plan" order by 2 desc, 1`,
+      [window.firstDay, window.lastDay],
+    );
+    const byPlan = revenueRows.map((row) => ({
+      plan: row.plan,
+      amountCents: num(row.amount),
+      payments: num(row.payments),
+    }));
+    const totalCents = byPlan.reduce((sum, row) => sum + row.amountCents, 0);
+    const activeUsers = num(users?.active);
+    const conversions = num(users?.conversions);
+    return {
+      from: window.from,
+      to: window.to,
+      dau: num(users?.dau),
+      mau: num(users?.mau),
+      activeUsers,
+      totalEvents: eventsByType.reduce((sum, row) => sum + row.count, 0),
+      eventsByType,
+      topEvents: eventsByType.slice(0, 10),
+      topUsers: await this.topUsersIn(scope, window, 10),
+      conversions,
+      conversionRate: ratio(conversions, activeUsers),
+      revenue: {
+        totalCents,
+        byPlan,
+        mrrCents: num(users?.mrr),
+        arpuCents: Math.round(ratio(totalCents, activeUsers)),
+      },
+    };
+  }
+
+  async eventsByHour(
+    scope: RequestScope,
+    type: string | null | undefined,
+    hours?: number | null,
+  ): Promise<TimeBucketRow[]> {
+    requireAnalyst(scope.identity);
+    const count = countOf(hours, 'hours', 1, 24 * 31, 24);
+    const last = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+    const first = new Date(last - (count - 1) * HOUR_MS);
+    const rows = await sqlRows<{ start: Date | string; count: string }>(
+      scope.em,
+      `select s."start", coalesce(sum(h."events"), 0) as "count"
+       from generate_series(?::timestamptz, ?::timestamptz, interval '1 hour') as s("start")
+       left join "analytics_hourly" h on h."hour" = s."start" and (?::text is null or h."type" = ?::text)
+       group by s."start" order by s."start"`,
+      [first, new Date(last), type ?? null, type ?? null],
+    );
+    return rows.map((row) => ({ start: new Date(row.start), count: num(row.count) }));
+  }
+
+  async eventsByDay(
+    scope: RequestScope,
+    type: string | null | undefined,
+    days?: number | null,
+    timeZone?: string | null,
+  ): Promise<TimeBucketRow[]> {
+    requireAnalyst(scope.identity);
+    const count = countOf(days, 'days', 1, 366, 30);
+    const zone = timeZoneOf(timeZone);
+    if (zone === 'UTC') {
+      const rows = await sqlRows<{ day: string; count: string }>(
+        scope.em,
+        `select to_char(s."day", 'YYYY-MM-DD') as "day", coalesce(sum(d."events"), 0) as "count"
+         from generate_series((now() at time zone 'UTC')::date - ?::int, (now() at time zone 'UTC')::date, interval '1 day') as s("day")
+         left join "analytics_daily" d on d."day" = s."day"::date and (?::text is null or d."type" = ?::text)
+         group by s."day" order by s."day"`,
+        [count - 1, type ?? null, type ?? null],
+      );
+      return rows.map((row) => ({ start: new Date(`${row.day}T00:00:00Z`), count: num(row.count) }));
+    }
+    // Local days from the hourly rollup (zones with whole-hour offsets are exact).
+    const rows = await sqlRows<{ start: Date | string; count: string }>(
+      scope.em,
+      `with days as (
+         select d::date as "day" from generate_series((now() at time zone ?)::date - ?::int, (now() at time zone ?)::date, interval '1 day') as d)
+       select (days."day"::timestamp at time zone ?) as "start", coalesce(sum(h."events"), 0) as "count"
+       from days left join "analytics_hourly" h
+         on h."hour" >= (days."day"::timestamp at time zone ?) and h."hour" < ((days."day" + 1)::timestamp at time zone ?)
+         and (?::text is null or h."type" = ?::text)
+       group by days."day" order by days."day"`,
+      [zone, count - 1, zone, zone, zone, zone, type ?? null, type ?? null],
+    );
+    return rows.map((row) => ({ start: new Date(row.start), count: num(row.count) }));
+  }
+
+  async topEvents(
+    scope: RequestScope,
+    from?: Date | null,
+    to?: Date | null,
+    limit?: number | null,
+  ): Promise<TypeCount[]> {
+    requireAnalyst(scope.identity);
+    const size = limitOf(limit);
+    return this.countsByType(scope, windowOf(from, to), size);
+  }
+
+  async topUsers(
+    scope: RequestScope,
+    from?: Date | null,
+    to?: Date | null,
+    limit?: number | null,
+  ): Promise<UserCountRow[]> {
+    requireAnalyst(scope.identity);
+    const size = limitOf(limit);
+    return this.topUsersIn(scope, windowOf(from, to), size);
+  }
+
+  /**
+   * Users who did step 1 in the window, then each next step at or after the previous one,
+   * all within `windowHours` of step 1. Built on the per-user daily rollup (first and last
+   * time of each type a day): exact when a user repeats a step at most twice a day.
+   */
+  async conversionFunnel(
+    scope: RequestScope,
+    steps: string[],
+    from?: Date | null,
+    to?: Date | null,
+    windowHours?: number | null,
+  ): Promise<FunnelResult> {
+    requireAnalyst(scope.identity);
+    if (steps.length < 2 || steps.length > 10) throw badInput('a funnel has 2 to 10 steps', 'steps');
+    const hours = countOf(windowHours, 'windowHours', 1, 24 * 90, 24);
+    const window = windowOf(from, to);
+    const params: unknown[] = [steps[0], window.firstDay, window.lastDay, window.from, window.to];
+    const ctes = [
+      `s0 as (select "user_id", min("first_at") as "at", min("first_at") as "start" from "analytics_user_daily"
+        where "type" = ? and "day" between ?::date and ?::date and "first_at" >= ? and "first_at" < ? group by "user_id")`,
+    ];
+    for (let i = 1; i < steps.length; i++) {
+      ctes.push(
+        `s${i} as (select p."user_id", min(case when d."first_at" >= p."at" then d."first_at" else d."last_at" end) as "at", p."start"
+          from s${i - 1} p join "analytics_user_daily" d on d."user_id" = p."user_id" and d."type" = ?
+            and d."day" between (p."at" at time zone 'UTC')::date and ((p."start" + ?::int * interval '1 hour') at time zone 'UTC')::date
+            and d."last_at" >= p."at"
+          where (case when d."first_at" >= p."at" then d."first_at" else d."last_at" end) <= p."start" + ?::int * interval '1 hour'
+          group by p."user_id", p."start")`,
+      );
+      params.push(steps[i], hours, hours);
+    }
+    const select = steps.map((_, i) => `(select count(*) from s${i}) as "n${i}"`).join(', ');
+    const [row] = await sqlRows<Record<string, string>>(scope.em, `with ${ctes.join(',\n')} select ${select}`, params);
+    const counts = steps.map((_, i) => num(row?.[`n${i}`]));
+    return {
+      steps: steps.map((type, i) => ({
+        type,
+        users: counts[i]!,
+        conversion: i === 0 ? (counts[0]! > 0 ? 1 : 0) : ratio(counts[i]!, counts[i - 1]!),
+        overallConversion: ratio(counts[i]!, counts[0]!),
+      })),
+      conversion: ratio(counts[steps.length - 1]!, counts[0]!),
+    };
+  }
+
+  /**
+   * Cohorts of users by the period they registered in (their first event when the
+   * registration is not in the history); retained[k]: those active in the k-th period after.
+   */
+  async retention(
+    scope: RequestScope,
+    cohort: 'DAY' | 'WEEK' | 'MONTH',
+    periods?: number | null,
+  ): Promise<CohortRow[]> {
+    requireAnalyst(scope.identity);
+    const count = countOf(periods, 'periods', 1, 52, 8);
+    const unit = cohort.toLowerCase();
+    const index =
+      cohort === 'MONTH'
+        ? `((extract(year from a."period") - extract(year from c."cohort")) * 12 + extract(month from a."period") - extract(month from c."cohort"))::int`
+        : `(extract(epoch from a."period" - c."cohort") / ${cohort === 'WEEK' ? 604_800 : 86_400})::int`;
+    const rows = await sqlRows<{ cohort: string; size: string; period: number | null; users: string }>(
+      scope.em,
+      `with bounds as (select date_trunc('${unit}', now() at time zone 'UTC') - (?::int - 1) * interval '1 ${unit}' as "first"),
+       c as (
+         select "user_id", date_trunc('${unit}', coalesce("registered_at", "first_seen_at") at time zone 'UTC') as "cohort"
+         from "analytics_users", bounds where coalesce("registered_at", "first_seen_at") at time zone 'UTC' >= bounds."first"),
+       a as (
+         select distinct c."user_id", c."cohort", date_trunc('${unit}', du."day"::timestamp) as "period"
+         from c join "analytics_daily_users" du on du."user_id" = c."user_id" and du."day" >= c."cohort"::date),
+       sizes as (select "cohort", count(*) as "size" from c group by 1)
+       select to_char(sizes."cohort", 'YYYY-MM-DD') as "cohort", sizes."size", r."period", coalesce(r."users", 0) as "users"
+       from sizes left join (
+         select c."cohort", ${index} as "period", count(distinct a."user_id") as "users"
+         from a join c on c."user_id" = a."user_id" group by 1, 2) r on r."cohort" = sizes."cohort"
+       order by 1, 3`,
+      [count],
+    );
+    const cohorts = new Map<string, CohortRow>();
+    for (const row of rows) {
+      let entry = cohorts.get(row.cohort);
+      if (!entry) {
+        const start = new Date(`${row.cohort}T00:00:00Z`);
+        entry = { start, size: num(row.size), retained: [], rates: [] };
+        cohorts.set(row.cohort, entry);
+      }
+      if (row.period !== null && row.period >= 0) entry.retained[row.period] = num(row.users);
+    }
+    const now = new Date();
+    const elapsed = (start: Date) => {
+      if (cohort === 'MONTH') {
+        return (now.getUTCFullYear() - start.getUTCFullYear()) * 12 + now.getUTCMonth() - start.getUTCMonth() + 1;
+      }
+      return Math.floor((now.getTime() - start.getTime()) / (cohort === 'WEEK' ? 7 * DAY_MS : DAY_MS)) + 1;
+    };
+    return [...cohorts.values()].map((entry) => {
+      const retained = Array.from({ length: Math.min(count, elapsed(entry.start)) }, (_, k) => entry.retained[k] ?? 0);
+      return { ...entry, retained, rates: retained.map((n) => ratio(n, entry.size)) };
+    });
+  }
+
+  realtime(scope: RequestScope, store: RealtimeStore): Promise<RealtimeSnapshot> {
+    requireAnalyst(scope.identity);
+    return store.snapshot();
+  }
+
+  keyTtls(scope: RequestScope, store: RealtimeStore, keys: string[]): Promise<number[]> {
+    requireAnalyst(scope.identity);
+    if (keys.length > 100) throw badInput('at most 100 keys', 'keys');
+    return Promise.all(keys.map((key) => store.ttl(key)));
+  }
+
+  private async countsByType(scope: RequestScope, window: Window, limit: number): Promise<TypeCount[]> {
+    const rows = await sqlRows<{ type: string; count: string }>(
+      scope.em,
+      `select "type", sum("events") as "count" from "analytics_hourly"
+       where "hour" >= date_trunc('hour', ?::timestamptz, 'UTC') and "hour" < ?
+       group by "type" order by 2 desc, 1 limit ?`,
+      [window.from, window.to, limit],
+    );
+    return rows.map((row) => ({ type: row.type, count: num(row.count) }));
+  }
+
+  private async topUsersIn(scope: RequestScope, window: Window, limit: number): Promise<UserCountRow[]> {
+    const rows = await sqlRows<{ user_id: string; count: string }>(
+      scope.em,
+      `select "user_id", sum("events") as "count" from "analytics_daily_users"
+       where "day" between ?::date and ?::date group by 1 order by 2 desc, 1 limit ?`,
+      [window.firstDay, window.lastDay, limit],
+    );
+    return rows.map((row) => ({ userId: row.user_id, count: num(row.count) }));
+  }
+}

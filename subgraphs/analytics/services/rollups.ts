@@ -1,0 +1,117 @@
+/**
+ * The rollups, as data-modifying CTEs over a source of new events `src` (id, type, user_id,
+ * actor_id, occurred_at, properties). The ingest feeds them the rows its insert really added (so
+ * duplicates count once); the rebuild feeds them the whole history. Buckets are UTC.
+ * Every upsert goes in key order, so batches stored at the same time by replicas sharing the
+ * consumer group lock shared rollup rows in the same order and cannot deadlock.
+ */
+export const ROLLUP_TABLES = [
+  'analytics_hourly',
+  'analytics_daily',
+  'analytics_user_daily',
+  'analytics_daily_users',
+  'analytics_users',
+  'analytics_sessions',
+  'analytics_subscriptions',
+  'analytics_revenue_daily',
+] as const;
+
+const DAY = `(occurred_at at time zone 'UTC')::date`;
+const TOKENS = `case when type = 'message.received'
+  then coalesce((properties->>'promptTokens')::bigint, 0) + coalesce((properties->>'completionTokens')::bigint, 0)
+  else 0 end`;
+
+export const ROLLUP_CTES = `
+r_hourly as (
+  insert into analytics_hourly (hour, type, events)
+  select date_trunc('hour', occurred_at, 'UTC'), type, count(*) from src group by 1, 2 order by 1, 2
+  on conflict (hour, type) do update set events = analytics_hourly.events + excluded.events
+  returning 1),
+r_daily as (
+  insert into analytics_daily (day, type, events)
+  select ${DAY}, type, count(*) from src group by 1, 2 order by 1, 2
+  on conflict (day, type) do update set events = analytics_daily.events + excluded.events
+  returning 1),
+r_user_daily as (
+  insert into analytics_user_daily (day, user_id, type, events, tokens, first_at, last_at)
+  select ${DAY}, user_id, type, count(*), sum(${TOKENS}), min(occurred_at), max(occurred_at) from src group by 1, 2, 3 order by 1, 2, 3
+  on conflict (day, user_id, type) do update set
+    events = analytics_user_daily.events + excluded.events,
+    tokens = analytics_user_daily.tokens + excluded.tokens,
+    first_at = least(analytics_user_daily.first_at, excluded.first_at),
+    last_at = greatest(analytics_user_daily.last_at, excluded.last_at)
+  returning 1),
+r_daily_users as (
+  insert into analytics_daily_users (day, user_id, events)
+  select ${DAY}, user_id, count(*) from src where actor_id = user_id group by 1, 2 order by 1, 2
+  on conflict (day, user_id) do update set events = analytics_daily_users.events + excluded.events
+  returning 1),
+r_users as (
+  insert into analytics_users (user_id, registered_at, first_seen_at)
+  select user_id, min(occurred_at) filter (where type = 'user.registered'), min(occurred_at) from src group by 1 order by 1
+  on conflict (user_id) do update set
+    registered_at = least(analytics_users.registered_at, excluded.registered_at),
+    first_seen_at = least(analytics_users.first_seen_at, excluded.first_seen_at)
+  -- Most batches change nothing here: skipping those updates spares a row version per user.
+  where excluded.first_seen_at < analytics_users.first_seen_at
+    or excluded.registered_at < analytics_users.registered_at
+    or (analytics_users.registered_at is null and excluded.registered_at is not null)
+  returning 1),
+r_sessions as (
+  insert into analytics_sessions (session_id, user_id, started_at, ended_at)
+  select (properties->>'sessionId')::uuid, min(user_id::text)::uuid,
+    min(occurred_at) filter (where type = 'user.login'), max(occurred_at) filter (where type = 'user.logout')
+  from src where type in ('user.login', 'user.logout') group by 1 order by 1
+  on conflict (session_id) do update set
+    started_at = least(analytics_sessions.started_at, excluded.started_at),
+    ended_at = greatest(analytics_sessions.ended_at, excluded.ended_at)
+  returning 1),
+r_subscriptions as (
+  insert into analytics_subscriptions
+    (subscription_id, user_id, plan, previous_plan, monthly_amount_cents, currency, started_at, cancelled_at)
+  select properties->>'subscriptionId', min(user_id::text)::uuid,
+    min(properties->>'plan') filter (where type = 'subscription.created'),
+    min(properties->>'previousPlan') filter (where type = 'subscription.created'),
+    max((properties->>'monthlyAmountCents')::bigint) filter (where type = 'subscription.created'),
+    min(properties->>'currency') filter (where type = 'subscription.created'),
+    min(occurred_at) filter (where type = 'subscription.created'),
+    max(occurred_at) filter (where type = 'subscription.cancelled')
+  from src where type in ('subscription.created', 'subscription.cancelled') group by 1 order by 1
+  on conflict (subscription_id) do update set
+    plan = coalesce(excluded.plan, analytics_subscriptions.plan),
+    previous_plan = coalesce(excluded.previous_plan, analytics_subscriptions.previous_plan),
+    monthly_amount_cents = coalesce(excluded.monthly_amount_cents, analytics_subscriptions.monthly_amount_cents),
+    currency = coalesce(excluded.currency, analytics_subscriptions.currency),
+    started_at = least(analytics_subscriptions.started_at, excluded.started_at),
+    cancelled_at = greatest(analytics_subscriptions.cancelled_at, excluded.cancelled_at)
+  returning 1),
+r_revenue as (
+  insert into analytics_revenue_daily (day, plan, currency, amount_cents, payments)
+  select ${DAY}, properties->>'plan', properties->>'currency', sum((properties->>'amountCents')::bigint), count(*)
+  from src where type = 'payment.completed' group by 1, 2, 3 order by 1, 2, 3
+  on conflict (day, plan, currency) do update set
+    amount_cents = analytics_revenue_daily.amount_cents + excluded.amount_cents,
+    payments = analytics_revenue_daily.payments + excluded.payments
+  returning 1)`;
+
+/**
+ * One statement: inserts a batch (a JSON array of rows) into the history, skipping events
+ * already there, and folds exactly the inserted rows into every rollup. Returns their ids.
+ */
+export const INGEST_SQL = `
+with input as (
+  select * from jsonb_to_recordset(?::jsonb)
+    as r(id uuid, type varchar(64), user_id uuid, actor_id uuid, occurred_at timestamptz, properties jsonb)),
+src as (
+  insert into analytics_events (id, type, user_id, actor_id, occurred_at, properties)
+  select id, type, user_id, actor_id, occurred_at, properties from input
+  on conflict do nothing
+  returning id, type, user_id, actor_id, occurred_at, properties),
+${ROLLUP_CTES}
+select id from src`;
+
+/** Rebuilds every rollup from the history kept (run after truncating the rollups). */
+export const REBUILD_SQL = `
+with src as (select id, type, user_id, actor_id, occurred_at, properties from analytics_events),
+${ROLLUP_CTES}
+select count(*)::bigint as "events" from src`;
