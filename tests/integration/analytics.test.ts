@@ -505,6 +505,13 @@ describe.each(profiles())('analytics ($name profile)', (profile) => {
     expect(after.map((response) => response.body)).toEqual(before.map((response) => response.body));
   });
 
+  test('ingest metrics are served on the subgraph /metrics', async () => {
+    const metrics = await (await fetch(new URL('/metrics', stack.subgraphs.analytics!.url))).text();
+    expect(metrics).toMatch(/^analytics_events_ingested_total\{service="analytics"\} [1-9]/m);
+    expect(metrics).toMatch(/^analytics_batch_duration_seconds_count\{service="analytics"\} [1-9]/m);
+    expect(metrics).toContain('analytics_duplicates_dropped_total');
+  });
+
   test('retention drops whole day partitions past ANALYTICS_RETENTION_DAYS and keeps the rest', async () => {
     const orm = stack.subgraphs.analytics!.orm!;
     const history = new History(orm, 400);
