@@ -7,6 +7,7 @@ import { MetricsResolver, UserMetricsResolver } from './resolvers/metrics-resolv
 import { analyticsReferenceResolvers } from './resolvers/references.js';
 import { LiveMetricsResolver, TrackingResolver } from './resolvers/tracking-resolver.js';
 import { createAnalyticsServices, type AnalyticsServices } from './services/index.js';
+import { loadAnalyticsSettings } from './settings.js';
 
 export function buildAnalyticsSchema() {
   return buildFederatedSchema({
@@ -23,6 +24,7 @@ export const analyticsSubgraph: SubgraphModule<AnalyticsServices> = {
   entities: analyticsEntities,
   migrations: analyticsMigrations,
   buildSchema: buildAnalyticsSchema,
+  checkSettings: (env) => void loadAnalyticsSettings(env),
   createServices: createAnalyticsServices,
   async startConsumers({ bus, logger }, services) {
     const retention = () =>

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../../platform/config.js';
 
 /** The analytics subgraph's own settings, read from ANALYTICS_* variables (validated like platform/config.ts). */
 const schema = z.object({
@@ -16,7 +17,7 @@ export interface AnalyticsSettings {
   batchSize: number;
 }
 
-export class AnalyticsSettingsError extends Error {
+export class AnalyticsSettingsError extends ConfigError {
   override name = 'AnalyticsSettingsError';
 }
 
