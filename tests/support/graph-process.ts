@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, SUBGRAPHS } from '../../platform/config.js';
 import { TcpProxy } from './tcp-proxy.js';
-import { decodePayload } from './tokens.js';
+import { subgraphParams } from './ws.js';
 
 /** `npm start`'s whole graph as a child process: what an operator runs, crashes and all. */
 export interface GraphProcess {
@@ -67,13 +67,7 @@ export async function launchGraph(env: Record<string, string>): Promise<GraphPro
 
 /** connection_init a gateway would send a subgraph for this token's user (the development gateway secret). */
 export function subgraphIdentity(accessToken: string): Record<string, string> {
-  const claims = decodePayload(accessToken) as { sub: string; sid: string; role: string };
-  return {
-    'x-gateway-secret': loadConfig({}).gatewaySecret,
-    'x-user-id': claims.sub,
-    'x-user-role': claims.role,
-    'x-session-id': claims.sid,
-  };
+  return subgraphParams({ config: loadConfig({}) }, accessToken);
 }
 
 /** Drops the PostgreSQL databases a run created. */
