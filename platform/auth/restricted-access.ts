@@ -108,7 +108,8 @@ export function restrictedError(restriction: Restriction, field?: string): Graph
       code: ErrorCode.FORBIDDEN,
       ...restrictionExtensions(restriction),
       ...(field ? { field } : {}),
-      http: { status: 403 },
+      // 200: the gateway reads a subgraph's errors from the body, and a 403 would hide this one's reason.
+      http: { status: 200 },
     },
   });
 }
