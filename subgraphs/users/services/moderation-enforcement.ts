@@ -75,15 +75,13 @@ export class ModerationEnforcement {
     change: (tx: EntityManager, user: User) => Promise<Enforcement | null>,
   ): Promise<void> {
     const enforcement = await this.deps.orm.em.fork().transactional(async (tx) => {
-      const claimed = await tx
-        .getConnection()
-        .execute(
-          'insert into "processed_decisions" ("event_id", "processed_at") values (?, ?) on conflict do nothing',
-          [eventId, new Date()],
-          'run',
-          // In this transaction: on PGlite's single connection anything else would wait for it forever.
-          tx.getTransactionContext(),
-        );
+      const claimed = await tx.getConnection().execute(
+        'insert into "processed_decisions" ("event_id", "processed_at") values (?, ?) on conflict do nothing',
+        [eventId, new Date()],
+        'run',
+        // In this transaction: on PGlite's single connection anything else would wait for it forever.
+        tx.getTransactionContext(),
+      );
       if (claimed.affectedRows === 0) return null; // a redelivery
       const user = await tx.findOne(User, { id: userId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!user || user.status === 'DELETED') return null;
