@@ -48,6 +48,8 @@ export async function authenticate(
     }
     if (revoked) return { error: 'Access token has been revoked', code: ErrorCode.UNAUTHENTICATED, reason: 'revoked' };
     const identity: Identity = { userId: token.userId, role: token.role, sessionId: token.sessionId };
+    // A suspended or banned user's session: gateway/restricted-sessions.ts limits what it may run.
+    if (token.restricted) identity.restricted = token.restricted;
     // verify() checked the signature and `exp`; read `exp` for expiry timers on open connections.
     const exp = decodeJwt(match[1]!).exp ?? 0;
     return { identity, session: { ...identity, issuedAt: token.issuedAt, expiresAt: exp * 1000 } };

@@ -23,6 +23,7 @@ import { clientAddress } from './client-address.js';
 import type { GatewayContext } from './gateway-context.js';
 import { aliasLimit, authRateLimitPlugin, costLimitPlugin, depthRule } from './limits.js';
 import { requestHygienePlugin, skipOnFragmentCycles } from './request-hygiene.js';
+import { restrictedSessionsPlugin } from './restricted-sessions.js';
 import { SubgraphDataSource } from './subgraph-data-source.js';
 import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { SubscriptionPlanner } from './subscription-planner.js';
@@ -114,6 +115,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
       metricsPlugin(metrics),
       errorsAndLogsPlugin(logger),
       authRateLimitPlugin(authLimiter),
+      restrictedSessionsPlugin(),
       costLimitPlugin(config.MAX_QUERY_COST, () => apiSchema ?? buildSchema('type Query { _: Boolean }')),
     ],
   });

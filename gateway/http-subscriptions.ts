@@ -125,6 +125,15 @@ export function httpSubscriptions(options: {
       return true;
     }
 
+    const restricted = options.guard.admit(
+      verdict.identity,
+      operation.prepared.document,
+      operation.prepared.operationName,
+    );
+    if (restricted) {
+      refuse(res, requestId, [restricted]);
+      return true;
+    }
     const live = new LiveConnection({
       subscriptions: options.subscriptions,
       caps: options.caps.connection(),

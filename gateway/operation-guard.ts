@@ -3,7 +3,9 @@ import type { Identity } from '../platform/auth/identity.js';
 import type { Revocations } from '../platform/auth/revocation.js';
 import { ErrorCode } from '../platform/errors.js';
 import type { RateLimiter } from '../platform/state/shared-state.js';
+import type { DocumentNode } from 'graphql';
 import { authenticate, type TokenSession } from './authenticate.js';
+import { restrictedRefusal } from './restricted-sessions.js';
 
 /** Who sends an operation over a long-lived transport: the token it connected with and its address. */
 export interface Caller {
@@ -26,6 +28,11 @@ export type Verdict =
 export interface OperationGuard {
   /** Runs before every operation over WebSocket, SSE or multipart, like the HTTP guard does per request. */
   check(caller: Caller): Promise<Verdict>;
+  /**
+   * Whether this identity may run this operation (a restricted session only its allowlist);
+   * queries and mutations get the same check in Apollo (restrictedSessionsPlugin).
+   */
+  admit(identity: Identity | null, document: DocumentNode, operationName?: string | null): GuardRefusal | null;
 }
 
 /**
@@ -59,5 +66,6 @@ export function createOperationGuard(deps: {
       }
       return auth;
     },
+    admit: restrictedRefusal,
   };
 }

@@ -109,6 +109,8 @@ export function executeOverWebSocket(options: {
           contextValue,
         };
       }
+      const restricted = guard.admit(verdict.identity, operation.prepared.document, operation.prepared.operationName);
+      if (restricted) return [refused(restricted)];
       const started = await live.subscribe(operation.prepared, operation.planner, operation.variables, contextValue);
       if ('refusal' in started) return [refused(started.refusal)];
       contextValue.stream = started.stream;

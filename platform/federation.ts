@@ -4,6 +4,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import { authChecker } from './auth/auth-checker.js';
+import { carryRestrictedMarks } from './auth/restricted-access.js';
 
 const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible"])';
@@ -46,5 +47,5 @@ export async function buildFederatedSchema(options: FederatedSchemaOptions): Pro
   for (const [typeName, fields] of Object.entries(options.referenceResolvers)) {
     resolvers[typeName] = { ...(resolvers[typeName] as object), ...(fields as object) } as never;
   }
-  return buildSubgraphSchema([{ typeDefs, resolvers }]);
+  return carryRestrictedMarks(schema, buildSubgraphSchema([{ typeDefs, resolvers }]));
 }

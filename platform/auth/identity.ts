@@ -8,11 +8,26 @@ export type UserStatus = (typeof USER_STATUSES)[number];
 /** Statuses that may not authenticate or use an existing token. */
 export const BLOCKED_STATUSES: ReadonlySet<UserStatus> = new Set(['SUSPENDED', 'BANNED', 'DELETED']);
 
+/** Statuses that still sign in, but only to a restricted session (see docs/sanctions.md). */
+export const RESTRICTED_STATUSES: ReadonlySet<UserStatus> = new Set(['SUSPENDED', 'BANNED']);
+
+/**
+ * A restricted session of a suspended or banned user: it may read its own moderation
+ * decisions, appeal, export or delete its data, and nothing else.
+ */
+export interface Restriction {
+  status: 'SUSPENDED' | 'BANNED';
+  /** End of the suspension in epoch milliseconds (null: a ban, or no end known). */
+  until: number | null;
+}
+
 /** Who is calling, as verified by the gateway. */
 export interface Identity {
   userId: string;
   role: Role;
   sessionId: string;
+  /** Present only on a restricted session. */
+  restricted?: Restriction;
 }
 
 /**
@@ -35,4 +50,18 @@ export const IdentityExtension = {
 
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function isRestriction(value: unknown): value is Restriction {
+  if (typeof value !== 'object' || value === null) return false;
+  const { status, until } = value as Partial<Restriction>;
+  return (status === 'SUSPENDED' || status === 'BANNED') && (until === null || typeof until === 'number');
+}
+
+/** What a restricted session is told when it asks for more: a stable reason and the end, if any. */
+export function restrictionExtensions(restriction: Restriction): Record<string, unknown> {
+  return {
+    reason: `ACCOUNT_${restriction.status}`,
+    suspendedUntil: restriction.until === null ? null : new Date(restriction.until).toISOString(),
+  };
 }

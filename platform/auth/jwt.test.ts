@@ -27,4 +27,14 @@ describe('access tokens', () => {
     const { token } = await issuer.sign({ ...identity, role: 'ROOT' as never });
     await expect(issuer.verify(token)).rejects.toMatchObject({ reason: 'invalid' });
   });
+
+  test('a restricted session carries its restriction; its iat is never before the last cut-off', async () => {
+    const restricted = { ...identity, restricted: { status: 'SUSPENDED' as const, until: 1_900_000_000_000 } };
+    const cutOff = new Date(Date.now() + 1500);
+    const { token } = await issuer.sign(restricted, cutOff);
+    const verified = await issuer.verify(token);
+    expect(verified).toMatchObject(restricted);
+    expect(verified.issuedAt).toBeGreaterThanOrEqual(Math.ceil(cutOff.getTime() / 1000));
+    expect((await issuer.verify((await issuer.sign(identity)).token)).restricted).toBeUndefined();
+  });
 });

@@ -36,4 +36,13 @@ describe('signed identity', () => {
     expect(signer.sign({ ...alice, role: 'ADMIN' })).not.toBe(first);
     expect(new IdentityVerifier(SECRET).verify(first)).toEqual({ identity: alice });
   });
+
+  test('a restricted identity keeps its restriction, and the signer does not mix it up with a full one', () => {
+    const restricted: Identity = { ...alice, restricted: { status: 'BANNED', until: null } };
+    expect(verifyIdentity(signIdentity(restricted, SECRET, 60), SECRET)).toEqual({ identity: restricted });
+    const signer = new IdentitySigner(SECRET, 60);
+    const verifier = new IdentityVerifier(SECRET);
+    expect(verifier.verify(signer.sign(alice))).toEqual({ identity: alice });
+    expect(verifier.verify(signer.sign(restricted))).toEqual({ identity: restricted });
+  });
 });

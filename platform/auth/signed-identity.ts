@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { isRole, type Identity } from './identity.js';
+import { isRestriction, isRole, type Identity, type Restriction } from './identity.js';
 
 /**
  * Identity the gateway hands a subgraph per operation: `<payload>.<signature>`, both
- * base64url, the payload `{u, r, s, e}` (user id, role, session id, expiry in unix
- * seconds) and the signature an HMAC-SHA256 over the payload text. The key is derived
+ * base64url, the payload `{u, r, s, e, x?}` (user id, role, session id, expiry in unix
+ * seconds, the restriction of a restricted session) and the signature an HMAC-SHA256 over the payload text. The key is derived
  * from the gateway secret, so only the gateway can mint one, and a token lifted from a
  * log or a shared socket stops working at its expiry.
  */
@@ -15,6 +15,7 @@ interface Payload {
   r: string;
   s: string;
   e: number;
+  x?: Restriction;
 }
 
 /** A separate key for identity tokens: the raw secret also travels as the x-gateway-secret header. */
@@ -34,6 +35,7 @@ export function signIdentity(identity: Identity, secret: string, ttlSeconds: num
 
 function signWith(key: Buffer, identity: Identity, expiresAt: number): string {
   const body: Payload = { u: identity.userId, r: identity.role, s: identity.sessionId, e: expiresAt };
+  if (identity.restricted) body.x = identity.restricted;
   const payload = Buffer.from(JSON.stringify(body)).toString('base64url');
   return `${payload}.${sign(key, payload)}`;
 }
@@ -55,12 +57,15 @@ function verifyWith(key: Buffer, token: string, now: number): Verification {
   } catch {
     return { error: 'malformed' };
   }
-  const { u, r, s, e } = body;
+  const { u, r, s, e, x } = body;
   if (typeof u !== 'string' || !u || typeof s !== 'string' || !s || !isRole(r) || typeof e !== 'number') {
     return { error: 'malformed' };
   }
+  if (x !== undefined && !isRestriction(x)) return { error: 'malformed' };
   if (e <= now) return { error: 'expired' };
-  return { identity: { userId: u, role: r, sessionId: s } };
+  const identity: Identity = { userId: u, role: r, sessionId: s };
+  if (x) identity.restricted = x;
+  return { identity };
 }
 
 /**
@@ -80,7 +85,8 @@ export class IdentitySigner {
 
   sign(identity: Identity): string {
     const now = nowSeconds();
-    const cacheKey = `${identity.userId}\n${identity.role}\n${identity.sessionId}`;
+    const restricted = identity.restricted ? `${identity.restricted.status}:${identity.restricted.until}` : '';
+    const cacheKey = `${identity.userId}\n${identity.role}\n${identity.sessionId}\n${restricted}`;
     const cached = this.cache.get(cacheKey);
     if (cached && cached.renewAt > now) return cached.token;
     const token = signWith(this.key, identity, now + this.ttlSeconds);

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { MigrationObject, Constructor } from '@mikro-orm/core';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, parse, type GraphQLSchema } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import { Gauge } from 'prom-client';
 import { useServer } from 'graphql-ws/use/ws';
@@ -11,6 +11,7 @@ import type { ServiceName } from '../config.js';
 import { IdentityExtension, IdentityHeader, type Identity } from '../auth/identity.js';
 import { isGatewaySecret } from '../auth/gateway-secret.js';
 import { IdentityVerifier } from '../auth/signed-identity.js';
+import { refuseRestricted, restrictedAccessPlugin } from '../auth/restricted-access.js';
 import type { RequestContext } from '../context.js';
 import { ErrorCode } from '../errors.js';
 import { OutboxRelay } from '../events/outbox.js';
@@ -119,7 +120,12 @@ export async function startSubgraph<Services>(
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (stopOnSignal): Apollo re-raising the signal would cut the drain short.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginInlineTraceDisabled(), metricsPlugin(metrics), errorsAndLogsPlugin(logger)],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      metricsPlugin(metrics),
+      errorsAndLogsPlugin(logger),
+      restrictedAccessPlugin(),
+    ],
   });
   await apollo.start();
 
@@ -172,6 +178,15 @@ export async function startSubgraph<Services>(
         const identity = verified(token);
         if (identity === undefined) {
           return [new GraphQLError(BAD_IDENTITY, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+        }
+        if (identity?.restricted) {
+          let refusal: GraphQLError | null;
+          try {
+            refusal = refuseRestricted(schema, identity, parse(payload.query), payload.operationName);
+          } catch {
+            refusal = null; // unparsable: graphql-ws answers it with its own validation error
+          }
+          if (refusal) return [refusal];
         }
         let byId = wsIdentities.get(ctx);
         if (!byId) wsIdentities.set(ctx, (byId = new Map()));

@@ -37,7 +37,11 @@ export const eventCatalog = {
   'user.password_changed': { topics: [Topic.userLifecycle], payload: z.object({}) },
   'user.profile_updated': {
     topics: [Topic.userLifecycle],
-    payload: z.object({ fields: z.array(z.string()) }),
+    payload: z.object({
+      fields: z.array(z.string()),
+      /** Set when moderation reset the profile (a DELETE_CONTENT decision on USER_PROFILE). */
+      moderationCaseId: z.uuid().optional(),
+    }),
   },
   'user.status_changed': {
     topics: [Topic.userLifecycle, Topic.analytics],

@@ -1,8 +1,11 @@
-import type { EventType } from '../../schema/events/contracts.js';
+import { Topic, type EventType } from '../../schema/events/contracts.js';
+import { consumerOf } from '../../platform/events/typed-consumer.js';
 
 /**
  * Events of the users subgraph (contracts in schema/events/contracts.ts), all written
- * through the outbox. It consumes none yet.
+ * through the outbox. Display names go out as `content.posted` (USER_PROFILE) so that
+ * moderation classifies them; moderation's decisions come back on `moderation-decisions`
+ * (services/moderation-enforcement.ts handles exactly the types declared here).
  */
 export const publishes = [
   'user.registered',
@@ -11,6 +14,13 @@ export const publishes = [
   'user.password_changed',
   'user.profile_updated',
   'user.status_changed',
+  'content.posted',
 ] as const satisfies readonly EventType[];
 
-export const consumers = [] as const;
+export const moderationDecisionEvents = consumerOf({
+  groupId: 'users.moderation-decisions',
+  topic: Topic.moderationDecisions,
+  types: ['moderation.decided', 'moderation.reversed'],
+});
+
+export const consumers = [moderationDecisionEvents] as const;

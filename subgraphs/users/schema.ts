@@ -21,4 +21,12 @@ export const usersSubgraph: SubgraphModule<UsersServices> = {
   migrations: usersMigrations,
   buildSchema: buildUsersSchema,
   createServices: createUsersServices,
+  async startConsumers({ bus, logger }, services) {
+    const stopDecisions = await services.enforcement.startConsumer(bus, logger);
+    services.suspensions.start();
+    return async () => {
+      await services.suspensions.stop();
+      await stopDecisions();
+    };
+  },
 };

@@ -7,6 +7,7 @@ import 'reflect-metadata';
 import { ROLES } from '../../platform/auth/identity.js';
 import { loadConfigOrExit } from '../../platform/config.js';
 import { OutboxRelay } from '../../platform/events/outbox.js';
+import { Loaders } from '../../platform/loaders.js';
 import { openDatabase } from '../../platform/orm.js';
 import { assertNodeVersion } from '../../platform/server/process.js';
 import { closeRuntime, createRuntime } from '../../platform/server/runtime.js';
@@ -34,7 +35,11 @@ for (const role of ROLES) {
     continue;
   }
   const displayName = `${role[0]}${role.slice(1).toLowerCase()} Example`;
-  await accounts.register(em, { email, password, displayName }, role);
+  await accounts.register(
+    { em, identity: null, loaders: new Loaders(), logger: runtime.logger, requestId: 'seed' },
+    { email, password, displayName },
+    role,
+  );
   process.stdout.write(`${role.padEnd(9)} ${email} / ${password}\n`);
 }
 await outbox.flush();

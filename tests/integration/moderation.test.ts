@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { Topic, type EventEnvelope } from '../../schema/events/contracts.js';
 import { createCompanion, send, startConversation } from '../support/chat.js';
-import { bearer, errorCode, gql, register, type Account, type GraphQLResponse } from '../support/http.js';
+import {
+  bearer,
+  errorCode,
+  gql,
+  GOOD_PASSWORD,
+  LOGIN,
+  register,
+  type Account,
+  type GraphQLResponse,
+} from '../support/http.js';
 import {
   APPEAL,
   APPROVE,
@@ -62,6 +71,19 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
       promote(stack, 'ADMIN'),
       register(url),
     ]);
+    // Each registration's display name becomes a case (content.posted, USER_PROFILE): let those land
+    // before the stats test counts cases.
+    for (const account of [mod1, mod2, admin, author]) {
+      await eventually(async () => {
+        const response = await gql<{ user: { moderationHistory: { edges: unknown[] } } }>(
+          url,
+          'query($id: ID!) { user(id: $id) { moderationHistory(first: 1) { edges { cursor } } } }',
+          { id: account.id },
+          bearer(admin.accessToken),
+        );
+        return response.body.data?.user.moderationHistory.edges.length ? true : null;
+      });
+    }
   }, 120_000);
   afterAll(async () => {
     await decisions?.close();
@@ -77,6 +99,25 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
     );
     if (!response.body.data) throw new Error(JSON.stringify(response.body));
     return response.body.data.moderateContent;
+  }
+  /**
+   * The users subgraph enforces sanctions on the author (docs/sanctions.md): once the account
+   * reaches `status`, sign in again (a restricted session while suspended or banned).
+   */
+  async function signInWhen(account: Account, status: string): Promise<Account> {
+    await eventually(async () => {
+      const response = await gql<{ user: { status: string } }>(
+        url,
+        'query($id: ID!) { user(id: $id) { status } }',
+        { id: account.id },
+        bearer(admin.accessToken),
+      );
+      return response.body.data?.user.status === status ? true : null;
+    });
+    const login = await gql<{ login: { accessToken: string } }>(url, LOGIN, {
+      input: { email: account.email, password: GOOD_PASSWORD },
+    });
+    return { ...account, accessToken: login.body.data!.login.accessToken };
   }
   const pending = (input: Record<string, unknown> = {}) => moderate(mod1.accessToken, { text: REVIEW_TEXT, ...input });
   const decidedEvent = (caseId: string, appeal = false) =>
@@ -394,6 +435,15 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
         expect(kept.body.data!.moderationEvidence.contentText).toBe(REVIEW_TEXT);
       }
     }
+    // The loop suspended and banned the author: reinstate them by hand for the rest of the suite.
+    author = await signInWhen(author, 'BANNED');
+    await gql(
+      url,
+      'mutation($id: ID!) { setUserStatus(userId: $id, status: ACTIVE) { id } }',
+      { id: author.id },
+      bearer(admin.accessToken),
+    );
+    author = await signInWhen(author, 'ACTIVE');
     // The warned user sees their warning; nobody else does.
     const warnings = await gql<{ me: { warnings: { reason: string }[] } }>(
       url,
@@ -494,6 +544,7 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
       { id: c.id, input: { action: 'SUSPEND_USER', reason: 'abuse', suspendDays: 1 } },
       bearer(mod1.accessToken),
     );
+    author = await signInWhen(author, 'SUSPENDED'); // a restricted session, which may appeal
     const stranger = await register(url);
     expect(reasonOf(await gql(url, APPEAL, { id: c.id, reason: 'not me' }, bearer(stranger.accessToken)))).toBe(
       'NOT_AUTHOR',
@@ -529,6 +580,7 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
     );
     expect(reversal.payload).toMatchObject({ reversedAction: 'SUSPEND_USER', authorId: author.id, decidedBy: mod2.id });
     expect(reversal.payload.reversedSuspendUntil).not.toBeNull();
+    author = await signInWhen(author, 'ACTIVE'); // the overturn lifted the suspension
     const after = await gql(url, APPEAL, { id: c.id, reason: 'again' }, bearer(author.accessToken));
     expect(reasonOf(after)).toBe('APPEAL_ALREADY_FILED');
 

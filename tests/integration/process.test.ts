@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { loadConfig } from '../../platform/config.js';
 import { OutboxRelay } from '../../platform/events/outbox.js';
+import { Loaders } from '../../platform/loaders.js';
 import { openScratchDatabase } from '../../platform/orm.js';
 import { closeRuntime, createRuntime } from '../../platform/server/runtime.js';
 import { usersSubgraph } from '../../subgraphs/users/schema.js';
@@ -80,7 +81,10 @@ async function legacyUsersDirectory(dataDir: string, email: string): Promise<voi
   );
   const outbox = new OutboxRelay({ orm, bus: runtime.bus, logger: runtime.logger });
   const { accounts } = usersSubgraph.createServices({ ...runtime, orm, outbox, metrics: createMetrics('users') });
-  await accounts.register(orm.em.fork(), { email, password: GOOD_PASSWORD, displayName: 'Legacy' });
+  await accounts.register(
+    { em: orm.em.fork(), identity: null, loaders: new Loaders(), logger: runtime.logger, requestId: 'legacy' },
+    { email, password: GOOD_PASSWORD, displayName: 'Legacy' },
+  );
   await orm.close();
   await closeRuntime(runtime);
 }

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { AllowRestricted } from '../../../platform/auth/restricted-access.js';
 import { forbidden } from '../../../platform/errors.js';
 import type { Page } from '../../../platform/pagination.js';
 import type { CaseEvent } from '../entities/case-event.js';
@@ -45,6 +46,7 @@ export class ModerationCaseResolver {
   }
 
   @Authorized()
+  @AllowRestricted() // a suspended or banned author reads the case behind the sanction
   @Query(() => ModerationCaseNode, {
     nullable: true,
     description: 'Staff: any case; an author: the case on their own content; otherwise NOT_FOUND.',

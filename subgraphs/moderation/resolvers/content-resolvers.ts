@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { AllowRestricted } from '../../../platform/auth/restricted-access.js';
 import { forbidden } from '../../../platform/errors.js';
 import { pageLoader } from '../../../platform/page-loader.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../../../platform/pagination.js';
@@ -63,6 +64,7 @@ export class UserModerationResolver {
     return toPage(await loader.load({ parentId: user.id, size, afterId: decodeCursor(after) }), size);
   }
 
+  @AllowRestricted() // `me { warnings }` from a restricted session
   @FieldResolver(() => [WarningNode], { description: 'Warnings that stand: the user themselves (and staff).' })
   async warnings(@Root() user: UserRef, @Ctx() ctx: ModerationContext): Promise<WarningNode[]> {
     if (ctx.identity?.userId !== user.id && !isStaff(ctx.identity)) {

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
+import { AllowRestricted } from '../../../platform/auth/restricted-access.js';
 import type { ModerationCase } from '../entities/moderation-case.js';
 import type { ModerationContext } from '../services/index.js';
 import { ModerateContentInput, ModerationCaseNode, RejectContentInput, ReportContentInput } from './types.js';
@@ -80,6 +81,7 @@ export class DecisionResolver {
   }
 
   @Authorized()
+  @AllowRestricted() // appealing is what a suspended or banned author can still do
   @Mutation(() => ModerationCaseNode, {
     description: 'The author, once per case, within MODERATION_APPEAL_WINDOW_DAYS of a rejection.',
   })

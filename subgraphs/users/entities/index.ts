@@ -1,9 +1,10 @@
 import { OutboxMessage } from '../../../platform/events/outbox-message.js';
+import { ProcessedDecision } from './processed-decision.js';
 import { RefreshToken } from './refresh-token.js';
 import { Session } from './session.js';
 import { User } from './user.js';
 
-export { RefreshToken, Session, User };
+export { ProcessedDecision, RefreshToken, Session, User };
 
 /** Everything the users database holds, the outbox included. */
-export const usersEntities = [User, Session, RefreshToken, OutboxMessage];
+export const usersEntities = [User, Session, RefreshToken, ProcessedDecision, OutboxMessage];

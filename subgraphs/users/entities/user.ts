@@ -36,6 +36,30 @@ export class User {
   @Property({ type: 'datetime', nullable: true })
   tokensValidAfter?: Date | null;
 
+  /** End of a SUSPENDED status; the sweeper (services/suspension-sweeper.ts) lifts it then. */
+  @Property({ type: 'datetime', nullable: true })
+  @Index({
+    name: 'users_suspended_until_index',
+    expression:
+      'create index "users_suspended_until_index" on "users" ("suspended_until") where "status" = \'SUSPENDED\'',
+  })
+  suspendedUntil?: Date | null;
+
+  /**
+   * When the status last changed (moderator, moderation decision, sweeper): a decision
+   * older than this never overwrites the newer status.
+   */
+  @Property({ type: 'datetime', nullable: true })
+  statusChangedAt?: Date | null;
+
+  /** The moderation case behind the current WARNED/SUSPENDED/BANNED status (null: set by hand). */
+  @Property({ type: 'uuid', nullable: true })
+  sanctionCaseId?: string | null;
+
+  /** A display name moderation removed (kept so that an overturned decision restores it). */
+  @Property({ type: 'string', length: 64, nullable: true, hidden: true })
+  removedDisplayName?: string | null;
+
   @Property({ type: 'datetime' })
   createdAt: Opt<Date> = new Date();
 

@@ -1,12 +1,15 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { AllowRestricted } from '../../../platform/auth/restricted-access.js';
 import type { UsersContext } from '../services/index.js';
 import type { IssuedTokens } from '../services/session-service.js';
 import { AuthPayload, LoginInput, RegisterInput } from './types.js';
 
 /** From here on the request acts as the signed-in user (so `user { email }` in the payload is visible). */
-function signedIn(ctx: UsersContext, issued: IssuedTokens): IssuedTokens {
+function signedIn(ctx: UsersContext, issued: IssuedTokens): AuthPayload {
   ctx.identity = { userId: issued.user.id, role: issued.user.role, sessionId: issued.sessionId };
-  return issued;
+  if (issued.restricted) ctx.identity.restricted = issued.restricted;
+  const { accessToken, refreshToken, expiresAt, user } = issued;
+  return { accessToken, refreshToken, expiresAt, user, restricted: issued.restricted !== undefined };
 }
 
 @Resolver()
@@ -16,14 +19,19 @@ export class AuthResolver {
     @Arg('input', () => RegisterInput) input: RegisterInput,
     @Ctx() ctx: UsersContext,
   ): Promise<AuthPayload> {
-    return signedIn(ctx, await ctx.services.accounts.register(ctx.em, input));
+    return signedIn(ctx, await ctx.services.accounts.register(ctx, input));
   }
 
-  @Mutation(() => AuthPayload, { description: 'Unknown email and wrong password get the same answer.' })
+  @AllowRestricted()
+  @Mutation(() => AuthPayload, {
+    description:
+      'Unknown email and wrong password get the same answer. A suspended or banned account gets a restricted session.',
+  })
   async login(@Arg('input', () => LoginInput) input: LoginInput, @Ctx() ctx: UsersContext): Promise<AuthPayload> {
-    return signedIn(ctx, await ctx.services.accounts.login(ctx.em, input.email, input.password));
+    return signedIn(ctx, await ctx.services.accounts.login(ctx, input.email, input.password));
   }
 
+  @AllowRestricted()
   @Mutation(() => AuthPayload, {
     description: 'Rotates the refresh token. Replaying a used one ends its whole session.',
   })
@@ -31,13 +39,14 @@ export class AuthResolver {
     @Arg('refreshToken', () => String) refreshToken: string,
     @Ctx() ctx: UsersContext,
   ): Promise<AuthPayload> {
-    return signedIn(ctx, await ctx.services.sessions.refresh(ctx.em, refreshToken));
+    return signedIn(ctx, await ctx.services.sessions.refresh(ctx, refreshToken));
   }
 
   @Authorized()
+  @AllowRestricted()
   @Mutation(() => Boolean, { description: "Ends the caller's session: its access and refresh tokens stop working." })
   async logout(@Ctx() ctx: UsersContext): Promise<boolean> {
-    await ctx.services.sessions.logout(ctx.em, ctx.identity);
+    await ctx.services.sessions.logout(ctx);
     return true;
   }
 
@@ -48,7 +57,7 @@ export class AuthResolver {
     @Arg('newPassword', () => String) newPassword: string,
     @Ctx() ctx: UsersContext,
   ): Promise<boolean> {
-    await ctx.services.accounts.changePassword(ctx.em, ctx.identity, currentPassword, newPassword);
+    await ctx.services.accounts.changePassword(ctx, currentPassword, newPassword);
     return true;
   }
 }

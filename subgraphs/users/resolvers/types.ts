@@ -1,5 +1,6 @@
 import { Directive, Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { enumOf } from '../../../platform/graphql-types.js';
+import { AllowRestricted } from '../../../platform/auth/restricted-access.js';
 import { ROLES, USER_STATUSES, type Role, type UserStatus } from '../../../platform/auth/identity.js';
 import { PLANS, type Plan } from '../entities/user.js';
 
@@ -10,6 +11,8 @@ registerEnumType(RoleEnum, { name: 'Role' });
 registerEnumType(UserStatusEnum, { name: 'UserStatus' });
 registerEnumType(PlanEnum, { name: 'Plan' });
 
+// A restricted session reads users' own fields (e.g. the author of its moderation case).
+@AllowRestricted()
 @ObjectType('User', { description: 'A person with an account. Other subgraphs add their own fields.' })
 @Directive('@key(fields: "id")')
 export class UserNode {
@@ -48,6 +51,12 @@ export class AuthPayload {
 
   @Field(() => UserNode)
   user!: UserNode;
+
+  @Field(() => Boolean, {
+    description:
+      'True for a suspended or banned account: the session may only read its moderation decisions, appeal, and use me/logout/refreshToken.',
+  })
+  restricted!: boolean;
 }
 
 @InputType('RegisterInput')

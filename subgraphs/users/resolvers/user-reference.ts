@@ -5,7 +5,7 @@ import { userLoader } from '../services/user-loader.js';
 export const userReferenceResolvers = {
   User: {
     __resolveReference(reference: { id: string }, ctx: UsersContext) {
-      return userLoader(ctx.loaders, ctx.em).load(reference.id);
+      return userLoader(ctx).load(reference.id);
     },
   },
 };

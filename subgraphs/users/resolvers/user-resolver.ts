@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { UserStatus } from '../../../platform/auth/identity.js';
+import { AllowRestricted } from '../../../platform/auth/restricted-access.js';
 import { badInput } from '../../../platform/errors.js';
 import type { User } from '../entities/user.js';
 import type { UsersContext } from '../services/index.js';
@@ -10,17 +11,18 @@ const MAX_IDS = 100;
 
 @Resolver(() => UserNode)
 export class UserResolver {
+  @AllowRestricted()
   @Query(() => UserNode, { nullable: true, description: 'The signed-in user; null without a token.' })
   async me(@Ctx() ctx: UsersContext): Promise<User | null> {
     if (!ctx.identity) return null;
-    return (await ctx.services.sessions.requireLive(ctx.em, ctx.identity)).user;
+    return (await ctx.services.sessions.requireLive(ctx)).user;
   }
 
   @Authorized()
   @Query(() => UserNode, { nullable: true })
   user(@Arg('id', () => ID) id: string, @Ctx() ctx: UsersContext): Promise<User | null> {
     if (!isUuid(id)) throw badInput('id is not a valid user id', 'id');
-    return userLoader(ctx.loaders, ctx.em).load(id);
+    return userLoader(ctx).load(id);
   }
 
   @Authorized()
@@ -30,9 +32,19 @@ export class UserResolver {
   })
   users(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: UsersContext): Promise<(User | null)[]> {
     if (ids.length > MAX_IDS) throw badInput(`At most ${MAX_IDS} ids`, 'ids');
-    return userLoader(ctx.loaders, ctx.em)
+    return userLoader(ctx)
       .loadMany(ids)
       .then((rows) => rows.map((row) => (row instanceof Error ? null : row)));
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: 'When a suspension ends by itself: the user themselves and staff; null otherwise.',
+  })
+  suspendedUntil(@Root() user: User, @Ctx() ctx: UsersContext): Date | null {
+    const viewer = ctx.identity;
+    const allowed = viewer && (viewer.userId === user.id || viewer.role !== 'USER');
+    return allowed && user.status === 'SUSPENDED' ? (user.suspendedUntil ?? null) : null;
   }
 
   @FieldResolver(() => String, { nullable: true })
@@ -47,7 +59,7 @@ export class UserResolver {
     @Arg('input', () => UpdateProfileInput) input: UpdateProfileInput,
     @Ctx() ctx: UsersContext,
   ): Promise<User> {
-    return ctx.services.accounts.updateProfile(ctx.em, ctx.identity, input);
+    return ctx.services.accounts.updateProfile(ctx, input);
   }
 
   @Authorized('MODERATOR')
@@ -62,6 +74,6 @@ export class UserResolver {
   ): Promise<User> {
     if (!isUuid(userId)) throw badInput('userId is not a valid user id', 'userId');
     if (status === 'DELETED') throw badInput('Deletion is not a status change', 'status');
-    return ctx.services.accounts.setStatus(ctx.em, ctx.identity!, userId, status, reason ?? null);
+    return ctx.services.accounts.setStatus(ctx, userId, status, reason ?? null);
   }
 }

@@ -3,16 +3,24 @@ import { createTokenIssuer } from '../../../platform/auth/jwt.js';
 import { Revocations } from '../../../platform/auth/revocation.js';
 import type { ServiceDeps, SubgraphContext } from '../../../platform/server/subgraph-server.js';
 import { AccountService } from './account-service.js';
+import { ModerationEnforcement } from './moderation-enforcement.js';
 import { SessionService } from './session-service.js';
+import { StatusChanges } from './status-changes.js';
+import { SuspensionSweeper } from './suspension-sweeper.js';
 
 export interface UsersServices {
   accounts: AccountService;
   sessions: SessionService;
+  enforcement: ModerationEnforcement;
+  suspensions: SuspensionSweeper;
 }
 
 export type UsersContext = SubgraphContext<UsersServices>;
 
-export function createUsersServices({ config, state, outbox }: ServiceDeps): UsersServices {
+/** How often expired suspensions are looked for (sign-in also checks, so this only bounds the event's delay). */
+const SUSPENSION_SWEEP_INTERVAL_MS = 1000;
+
+export function createUsersServices({ config, state, outbox, orm, logger }: ServiceDeps): UsersServices {
   const tokens = createTokenIssuer({
     secret: config.jwtSecret,
     issuer: config.JWT_ISSUER,
@@ -23,12 +31,16 @@ export function createUsersServices({ config, state, outbox }: ServiceDeps): Use
     memoryKiB: config.PASSWORD_MEMORY_KIB,
     iterations: config.PASSWORD_ITERATIONS,
   });
+  const suspensions = new SuspensionSweeper({ orm, outbox, logger, intervalMs: SUSPENSION_SWEEP_INTERVAL_MS });
   const sessions = new SessionService({
     tokens,
     revocations,
     outbox,
+    suspensions,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
-  const accounts = new AccountService({ passwords, sessions, revocations, outbox });
-  return { accounts, sessions };
+  const statuses = new StatusChanges({ sessions, revocations, outbox });
+  const accounts = new AccountService({ passwords, sessions, statuses, suspensions, outbox });
+  const enforcement = new ModerationEnforcement({ orm, statuses });
+  return { accounts, sessions, enforcement, suspensions };
 }

@@ -1,5 +1,5 @@
-import type { EntityManager } from '@mikro-orm/core';
-import { byKey, type Loaders } from '../../../platform/loaders.js';
+import type { RequestScope } from '../../../platform/context.js';
+import { byKey } from '../../../platform/loaders.js';
 import { User } from '../entities/user.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -7,7 +7,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string) => UUID.test(value);
 
 /** Users by id, one SQL statement per batch however many are asked for. */
-export function userLoader(loaders: Loaders, em: EntityManager) {
+export function userLoader({ loaders, em }: RequestScope) {
   return loaders.get<string, User | null>('users.byId', async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length ? await em.find(User, { id: { $in: [...new Set(valid)] } }) : [];
