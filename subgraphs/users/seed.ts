@@ -2,8 +2,9 @@
  * `npm run seed`: one account per role for local use, on whichever database the
  * configuration points at. Idempotent: existing accounts are left as they are.
  */
-import { createMetrics } from '../../platform/metrics.js';
 import 'reflect-metadata';
+import { createMetrics } from '../../platform/metrics.js';
+import { DataDirInUseError } from '../../platform/pglite-cluster.js';
 import { ROLES } from '../../platform/auth/identity.js';
 import { loadConfigOrExit } from '../../platform/config.js';
 import { OutboxRelay } from '../../platform/events/outbox.js';
@@ -24,6 +25,11 @@ const orm = await openDatabase({
   logger: runtime.logger,
   entities: usersSubgraph.entities,
   migrations: usersSubgraph.migrations,
+}).catch((error: unknown) => {
+  // The embedded database belongs to one process: with `npm start` running, say so in one line.
+  if (!(error instanceof DataDirInUseError)) throw error;
+  process.stderr.write(`${error.message}\nStop the graph (Ctrl-C) and run npm run seed again.\n`);
+  process.exit(1);
 });
 const outbox = new OutboxRelay({ orm, bus: runtime.bus, logger: runtime.logger });
 const { accounts } = usersSubgraph.createServices({ ...runtime, orm, outbox, metrics: createMetrics('users') });
