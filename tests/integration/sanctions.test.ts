@@ -130,9 +130,16 @@ describe.each(profiles())('roles and statuses are enforced ($name profile)', (pr
           { input: { email: 'nobody@example.test', password: 'whatever-1' } },
           { 'x-forwarded-for': ip },
         );
-      const burst = await Promise.all(Array.from({ length: 8 }, () => attempt('203.0.113.7')));
+      const started = performance.now();
+      const burst = await Promise.all(Array.from({ length: 20 }, () => attempt('203.0.113.7')));
+      // The budget is 5 per one-second window; on a loaded machine the burst may straddle windows.
+      const windows = Math.ceil((performance.now() - started) / 1000) + 1;
       const limitedResponses = burst.filter((response) => errorCode(response) === 'RATE_LIMITED');
-      expect(limitedResponses.length).toBe(3);
+      const allowed = burst.filter((response) => errorCode(response) === 'UNAUTHENTICATED');
+      expect(allowed.length + limitedResponses.length).toBe(20);
+      expect(allowed.length).toBeGreaterThanOrEqual(5);
+      expect(allowed.length).toBeLessThanOrEqual(5 * windows);
+      expect(limitedResponses.length).toBeGreaterThan(0);
       expect(limitedResponses[0]!.status).toBe(429);
       // Another client is unaffected.
       expect(errorCode(await attempt('203.0.113.8'))).toBe('UNAUTHENTICATED');

@@ -18,6 +18,9 @@ import {
  */
 export function createRedisRealtimeStore(url: string, keyPrefix: string): RealtimeStore {
   const redis = new Redis(url, { keyPrefix, maxRetriesPerRequest: 1, lazyConnect: false });
+  // Connection errors surface as failed commands (the batch is redelivered); ioredis reconnects
+  // by itself. Without a listener it would print every failed reconnect as an unhandled event.
+  redis.on('error', () => undefined);
 
   return {
     async record(events: RealtimeEvent[], now = Date.now()) {
