@@ -78,20 +78,26 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
   });
 
   type RunConfig = Parameters<KafkaConsumer['run']>[0];
+  /** How long close() waits for a consumer that was still joining its group. */
+  const CLOSE_WAIT_MS = 10_000;
   const join = async (groupId: string, topics: string[], run: RunConfig): Promise<Consumer> => {
     let closed = false;
     let attached: KafkaConsumer | undefined;
+    /** The consumer still joining, so close() can stop the join instead of leaving it running. */
+    let joining: KafkaConsumer | undefined;
     // Joins in the background and keeps trying while the broker is down, so a service
     // starts (and serves) without Kafka; its consumers catch up once the broker is back.
     const attach = async (): Promise<void> => {
       for (let attempt = 0; !closed; attempt++) {
         const consumer = kafka.consumer({ groupId: `${topicPrefix}${groupId}`, retry: { retries: 10 } });
+        joining = consumer;
         try {
           await ensureTopics();
           await consumer.connect();
           await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
           // Offsets are committed only after the handler resolves, so a failed record is redelivered.
           await consumer.run(run);
+          joining = undefined;
           if (closed) {
             await consumer.disconnect();
             return;
@@ -107,14 +113,16 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
           });
           return;
         } catch (error) {
+          joining = undefined;
           await consumer.disconnect().catch(() => undefined);
+          if (closed) return;
           const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
           logger.warn({ err: error, groupId, retryInMs: delay }, 'kafka consumer could not join; retrying');
           await new Promise((resolve) => setTimeout(resolve, delay).unref());
         }
       }
     };
-    void attach();
+    const attaching = attach();
     return {
       async close() {
         closed = true;
@@ -122,6 +130,10 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
           consumers.delete(attached);
           await attached.disconnect();
         }
+        // A join still under way is stopped and awaited (bounded), so nothing of this consumer
+        // runs after close() resolves.
+        await joining?.disconnect().catch(() => undefined);
+        await Promise.race([attaching, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
       },
     };
   };
