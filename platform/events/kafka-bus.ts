@@ -63,7 +63,6 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     });
     return connecting;
   };
-  const consumers = new Set<KafkaConsumer>();
 
   const toRecord = (
     topic: string,
@@ -78,64 +77,65 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
   });
 
   type RunConfig = Parameters<KafkaConsumer['run']>[0];
-  /** How long close() waits for a consumer that was still joining its group. */
-  const CLOSE_WAIT_MS = 10_000;
+  /** How long close() waits for a join in flight (a JoinGroup may wait out a rebalance). */
+  const CLOSE_WAIT_MS = 60_000;
+  /** Every joined consumer's close(), so closing the bus stops the join loops too. */
+  const closers = new Set<() => Promise<void>>();
+
   const join = async (groupId: string, topics: string[], run: RunConfig): Promise<Consumer> => {
     let closed = false;
-    let attached: KafkaConsumer | undefined;
-    /** The consumer still joining, so close() can stop the join instead of leaving it running. */
-    let joining: KafkaConsumer | undefined;
-    // Joins in the background and keeps trying while the broker is down, so a service
-    // starts (and serves) without Kafka; its consumers catch up once the broker is back.
+    let signalClosed: () => void = () => undefined;
+    const closing = new Promise<void>((resolve) => (signalClosed = resolve));
+    // One loop owns the consumer's whole life: it joins in the background and keeps trying
+    // while the broker is down (a service starts and serves without Kafka and catches up
+    // later), and it joins again with a fresh consumer after a crash. kafkajs' own restart is
+    // off because its stop() does not wait for a join it restarted, which would keep running
+    // after close(); here every join is awaited by close().
     const attach = async (): Promise<void> => {
       for (let attempt = 0; !closed; attempt++) {
-        const consumer = kafka.consumer({ groupId: `${topicPrefix}${groupId}`, retry: { retries: 10 } });
-        joining = consumer;
+        const consumer = kafka.consumer({
+          groupId: `${topicPrefix}${groupId}`,
+          retry: { retries: 10, restartOnFailure: async () => false },
+        });
+        const crashed = new Promise<unknown>((resolve) =>
+          consumer.on(consumer.events.CRASH, (event) => resolve(event.payload.error)),
+        );
         try {
           await ensureTopics();
           await consumer.connect();
           await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
           // Offsets are committed only after the handler resolves, so a failed record is redelivered.
           await consumer.run(run);
-          joining = undefined;
-          if (closed) {
-            await consumer.disconnect();
-            return;
-          }
-          attached = consumer;
-          consumers.add(consumer);
-          consumer.on(consumer.events.CRASH, (event) => {
-            // kafkajs restarts after retriable errors itself; after any other crash, join again.
-            if (event.payload.restart || closed) return;
-            consumers.delete(consumer);
-            attached = undefined;
-            void consumer.disconnect().finally(() => void attach());
-          });
-          return;
         } catch (error) {
-          joining = undefined;
           await consumer.disconnect().catch(() => undefined);
           if (closed) return;
           const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
           logger.warn({ err: error, groupId, retryInMs: delay }, 'kafka consumer could not join; retrying');
-          await new Promise((resolve) => setTimeout(resolve, delay).unref());
+          await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, delay).unref())]);
+          continue;
         }
+        const error = await Promise.race([crashed, closing]);
+        await consumer.disconnect().catch(() => undefined);
+        if (closed) return;
+        logger.warn({ err: error, groupId }, 'kafka consumer crashed; joining again');
+        attempt = 0;
       }
     };
     const attaching = attach();
-    return {
-      async close() {
-        closed = true;
-        if (attached) {
-          consumers.delete(attached);
-          await attached.disconnect();
-        }
-        // A join still under way is stopped and awaited (bounded), so nothing of this consumer
-        // runs after close() resolves.
-        await joining?.disconnect().catch(() => undefined);
-        await Promise.race([attaching, new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref())]);
-      },
+    const close = async () => {
+      closed = true;
+      closers.delete(close);
+      signalClosed();
+      // A join in flight is not interrupted (kafkajs' stop() would lose track of its runner,
+      // which then fetches on): the loop disconnects the consumer as soon as the join ends.
+      const waited = await Promise.race([
+        attaching.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), CLOSE_WAIT_MS).unref()),
+      ]);
+      if (!waited) logger.warn({ groupId }, 'kafka consumer still joining after close; left to finish');
     };
+    closers.add(close);
+    return { close };
   };
 
   return {
@@ -184,7 +184,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       }
     },
     async close() {
-      await Promise.allSettled([...consumers].map((consumer) => consumer.disconnect()));
+      await Promise.allSettled([...closers].map((close) => close()));
       await producer?.disconnect();
     },
   };
