@@ -1,4 +1,5 @@
 import type { Orm } from '../../../platform/orm.js';
+import { boundRows } from './sql.js';
 
 /** Rows in columns, ready for one unnest insert. */
 export interface HistoryColumns {
@@ -23,7 +24,7 @@ export const emptyColumns = (): HistoryColumns => ({
 });
 
 /** A PostgreSQL array literal (null → NULL); one text parameter works on both drivers. */
-function arrayLiteral(values: readonly (string | number | null)[]): string {
+export function arrayLiteral(values: readonly (string | number | null)[]): string {
   const element = (value: string | number | null) => {
     if (value === null) return 'NULL';
     if (typeof value === 'number') return String(value);
@@ -38,20 +39,18 @@ function arrayLiteral(values: readonly (string | number | null)[]): string {
  */
 export async function appendHistory(orm: Orm, rows: HistoryColumns): Promise<void> {
   if (rows.ids.length === 0) return;
-  await orm.em
-    .fork()
-    .getConnection()
-    .execute(
-      `insert into "analytics_events" ("id", "type", "user_id", "actor_id", "occurred_at", "properties")
+  await boundRows(
+    orm,
+    `insert into "analytics_events" ("id", "type", "user_id", "actor_id", "occurred_at", "properties")
        select i, t, u, a, to_timestamp(ms / 1000.0), p::jsonb
-       from unnest(?::uuid[], ?::text[], ?::uuid[], ?::uuid[], ?::float8[], ?::text[]) as r(i, t, u, a, ms, p)`,
-      [
-        arrayLiteral(rows.ids),
-        arrayLiteral(rows.types),
-        arrayLiteral(rows.userIds),
-        arrayLiteral(rows.actorIds),
-        arrayLiteral(rows.times),
-        arrayLiteral(rows.properties),
-      ],
-    );
+       from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::float8[], $6::text[]) as r(i, t, u, a, ms, p)`,
+    [
+      arrayLiteral(rows.ids),
+      arrayLiteral(rows.types),
+      arrayLiteral(rows.userIds),
+      arrayLiteral(rows.actorIds),
+      arrayLiteral(rows.times),
+      arrayLiteral(rows.properties),
+    ],
+  );
 }

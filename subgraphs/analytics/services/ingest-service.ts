@@ -6,7 +6,9 @@ import { analyticsEvents } from '../events.js';
 import { utcDay, type History } from './history.js';
 import type { AnalyticsMetrics } from './metrics.js';
 import type { RealtimeStore } from './realtime/store.js';
-import { INGEST_SQL } from './rollups.js';
+import { arrayLiteral } from './bulk-history.js';
+import { ingestSql } from './rollups.js';
+import { boundRows } from './sql.js';
 
 type IngestedType = (typeof analyticsEvents.types)[number];
 export type AnalyticsEvent = EventOf<IngestedType>;
@@ -71,16 +73,21 @@ export class IngestService {
       if (Date.parse(row.occurred_at) < horizon) expired += 1;
       else if (!rows.has(row.id)) rows.set(row.id, row);
     }
-    let insertedIds: Set<string> = new Set();
+    let already = new Set<string>();
     if (rows.size) {
-      await history.ensurePartitions(new Set([...rows.values()].map((row) => utcDay(Date.parse(row.occurred_at)))));
-      const inserted = await orm.em
-        .fork()
-        .getConnection()
-        .execute<{ id: string }[]>(INGEST_SQL, [JSON.stringify([...rows.values()])]);
-      insertedIds = new Set(inserted.map((row: { id: string }) => row.id));
+      const batch = [...rows.values()];
+      await history.ensurePartitions(new Set(batch.map((row) => utcDay(Date.parse(row.occurred_at)))));
+      const notInserted = await boundRows<{ id: string }>(orm, ingestSql(new Set(batch.map((row) => row.type))), [
+        arrayLiteral(batch.map((row) => row.id)),
+        arrayLiteral(batch.map((row) => row.type)),
+        arrayLiteral(batch.map((row) => row.user_id)),
+        arrayLiteral(batch.map((row) => row.actor_id)),
+        arrayLiteral(batch.map((row) => row.occurred_at)),
+        arrayLiteral(batch.map((row) => JSON.stringify(row.properties))),
+      ]);
+      already = new Set(notInserted.map((row) => row.id));
     }
-    const stored = [...rows.values()].filter((row) => insertedIds.has(row.id));
+    const stored = [...rows.values()].filter((row) => !already.has(row.id));
     // After the commit: a Redis failure here is retried with the batch, and the rows already
     // stored are duplicates then, so the realtime figures may miss a batch but never double it.
     await realtime.record(

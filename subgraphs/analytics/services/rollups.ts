@@ -21,17 +21,31 @@ const TOKENS = `case when type = 'message.received'
   then coalesce((properties->>'promptTokens')::bigint, 0) + coalesce((properties->>'completionTokens')::bigint, 0)
   else 0 end`;
 
-export const ROLLUP_CTES = `
+/** One rollup upsert; `feeds`: the only event types it reads (absent: every type). */
+interface Rollup {
+  feeds?: readonly string[];
+  sql: string;
+}
+
+const ROLLUPS: Rollup[] = [
+  {
+    sql: `
 r_hourly as (
   insert into analytics_hourly (hour, type, events)
   select date_trunc('hour', occurred_at, 'UTC'), type, count(*) from src group by 1, 2 order by 1, 2
   on conflict (hour, type) do update set events = analytics_hourly.events + excluded.events
-  returning 1),
+  returning 1)`,
+  },
+  {
+    sql: `
 r_daily as (
   insert into analytics_daily (day, type, events)
   select ${DAY}, type, count(*) from src group by 1, 2 order by 1, 2
   on conflict (day, type) do update set events = analytics_daily.events + excluded.events
-  returning 1),
+  returning 1)`,
+  },
+  {
+    sql: `
 r_user_daily as (
   insert into analytics_user_daily (day, user_id, type, events, tokens, first_at, last_at)
   select ${DAY}, user_id, type, count(*), sum(${TOKENS}), min(occurred_at), max(occurred_at) from src group by 1, 2, 3 order by 1, 2, 3
@@ -40,12 +54,18 @@ r_user_daily as (
     tokens = analytics_user_daily.tokens + excluded.tokens,
     first_at = least(analytics_user_daily.first_at, excluded.first_at),
     last_at = greatest(analytics_user_daily.last_at, excluded.last_at)
-  returning 1),
+  returning 1)`,
+  },
+  {
+    sql: `
 r_daily_users as (
   insert into analytics_daily_users (day, user_id, events)
   select ${DAY}, user_id, count(*) from src where actor_id = user_id group by 1, 2 order by 1, 2
   on conflict (day, user_id) do update set events = analytics_daily_users.events + excluded.events
-  returning 1),
+  returning 1)`,
+  },
+  {
+    sql: `
 r_users as (
   insert into analytics_users (user_id, registered_at, first_seen_at)
   select user_id, min(occurred_at) filter (where type = 'user.registered'), min(occurred_at) from src group by 1 order by 1
@@ -56,7 +76,11 @@ r_users as (
   where excluded.first_seen_at < analytics_users.first_seen_at
     or excluded.registered_at < analytics_users.registered_at
     or (analytics_users.registered_at is null and excluded.registered_at is not null)
-  returning 1),
+  returning 1)`,
+  },
+  {
+    feeds: ['user.login', 'user.logout'],
+    sql: `
 r_sessions as (
   insert into analytics_sessions (session_id, user_id, started_at, ended_at)
   select (properties->>'sessionId')::uuid, min(user_id::text)::uuid,
@@ -65,7 +89,11 @@ r_sessions as (
   on conflict (session_id) do update set
     started_at = least(analytics_sessions.started_at, excluded.started_at),
     ended_at = greatest(analytics_sessions.ended_at, excluded.ended_at)
-  returning 1),
+  returning 1)`,
+  },
+  {
+    feeds: ['subscription.created', 'subscription.cancelled'],
+    sql: `
 r_subscriptions as (
   insert into analytics_subscriptions
     (subscription_id, user_id, plan, previous_plan, monthly_amount_cents, currency, started_at, cancelled_at)
@@ -84,7 +112,11 @@ r_subscriptions as (
     currency = coalesce(excluded.currency, analytics_subscriptions.currency),
     started_at = least(analytics_subscriptions.started_at, excluded.started_at),
     cancelled_at = greatest(analytics_subscriptions.cancelled_at, excluded.cancelled_at)
-  returning 1),
+  returning 1)`,
+  },
+  {
+    feeds: ['payment.completed'],
+    sql: `
 r_revenue as (
   insert into analytics_revenue_daily (day, plan, currency, amount_cents, payments)
   select ${DAY}, properties->>'plan', properties->>'currency', sum((properties->>'amountCents')::bigint), count(*)
@@ -92,26 +124,43 @@ r_revenue as (
   on conflict (day, plan, currency) do update set
     amount_cents = analytics_revenue_daily.amount_cents + excluded.amount_cents,
     payments = analytics_revenue_daily.payments + excluded.payments
-  returning 1)`;
+  returning 1)`,
+  },
+];
 
 /**
- * One statement: inserts a batch (a JSON array of rows) into the history, skipping events
- * already there, and folds exactly the inserted rows into every rollup. Returns their ids.
+ * The rollup CTEs for a batch holding `types` (every rollup when absent): a batch without
+ * sign-ins, subscriptions or payments skips their upserts instead of scanning it for none.
  */
-export const INGEST_SQL = `
+export function rollupCtes(types?: ReadonlySet<string>): string {
+  return ROLLUPS.filter((rollup) => !types || !rollup.feeds || rollup.feeds.some((type) => types.has(type)))
+    .map((rollup) => rollup.sql)
+    .join(',\n');
+}
+
+/**
+ * One statement: inserts a batch into the history, skipping events already there, and folds
+ * exactly the inserted rows into the rollups the batch's `types` feed. The batch comes as six
+ * parallel arrays (ids, types, user ids, actor ids, times, properties as JSON text), which
+ * PostgreSQL unpacks faster than a JSON document of records. Returns the ids it did NOT
+ * insert (already stored): usually none, so nothing travels back.
+ */
+export function ingestSql(types: ReadonlySet<string>): string {
+  return `
 with input as (
-  select * from jsonb_to_recordset(?::jsonb)
-    as r(id uuid, type varchar(64), user_id uuid, actor_id uuid, occurred_at timestamptz, properties jsonb)),
+  select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::jsonb[])
+    as r(id, type, user_id, actor_id, occurred_at, properties)),
 src as (
   insert into analytics_events (id, type, user_id, actor_id, occurred_at, properties)
   select id, type, user_id, actor_id, occurred_at, properties from input
   on conflict do nothing
   returning id, type, user_id, actor_id, occurred_at, properties),
-${ROLLUP_CTES}
-select id from src`;
+${rollupCtes(types)}
+select id from input where id not in (select id from src)`;
+}
 
 /** Rebuilds every rollup from the history kept (run after truncating the rollups). */
 export const REBUILD_SQL = `
 with src as (select id, type, user_id, actor_id, occurred_at, properties from analytics_events),
-${ROLLUP_CTES}
+${rollupCtes()}
 select count(*)::bigint as "events" from src`;

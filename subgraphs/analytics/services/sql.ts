@@ -1,6 +1,19 @@
-import type { EntityManager } from '../../../platform/orm.js';
+import type { AbstractSqlConnection } from '@mikro-orm/sql';
+import { CompiledQuery } from 'kysely';
+import type { EntityManager, Orm } from '../../../platform/orm.js';
 
 /** Rows of a raw SQL statement (the analytics tables have no entities), typed by the caller. */
 export async function rows<T>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
   return (await em.getConnection().execute(sql, params)) as T[];
+}
+
+/**
+ * Rows of a statement with real bind parameters (`$1`, `$2`, …) sent to the driver as they
+ * are. MikroORM's `execute` writes parameters into the SQL text first, which costs 25 to
+ * 200 ms for the megabyte of one ingest batch; bound, the same batch costs nothing on our side.
+ */
+export async function boundRows<T>(orm: Orm, sql: string, params: unknown[]): Promise<T[]> {
+  const connection = orm.em.getConnection() as AbstractSqlConnection;
+  const result = await connection.getClient().executeQuery(CompiledQuery.raw(sql, params));
+  return result.rows as T[];
 }
