@@ -1,7 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261130170000_initial } from './Migration20261130170000_initial.js';
+import { Migration20261130200000_rollup_fillfactor } from './Migration20261130200000_rollup_fillfactor.js';
 
 /** Applied in this order at start-up. */
 export const analyticsMigrations: MigrationObject[] = [
   { name: 'Migration20261130170000_initial', class: Migration20261130170000_initial },
+  { name: 'Migration20261130200000_rollup_fillfactor', class: Migration20261130200000_rollup_fillfactor },
 ];

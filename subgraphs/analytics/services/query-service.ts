@@ -118,28 +118,34 @@ export class QueryService {
     requireAnalyst(scope.identity);
     const window = windowOf(from, to);
     const mauFirst = new Date(Date.parse(window.lastDay) - 29 * DAY_MS).toISOString().slice(0, 10);
+    // One pass over the daily active users of both ranges (the window and the 30 days ending
+    // on its last day) gives DAU, MAU, active users and the top users together: three scans
+    // of the same rows before.
+    const first = mauFirst < window.firstDay ? mauFirst : window.firstDay;
     const [users] = await sqlRows<Record<string, string>>(
       scope.em,
-      `select
-         (select count(*) from "analytics_daily_users" where "day" = ?::date) as "dau",
-         (select count(distinct "user_id") from "analytics_daily_users" where "day" between ?::date and ?::date) as "mau",
-         (select count(distinct "user_id") from "analytics_daily_users" where "day" between ?::date and ?::date) as "active",
+      `with per_user as (
+         select "user_id",
+           sum("events") filter (where "day" >= ?::date) as "events",
+           bool_or("day" = ?::date) as "on_last_day",
+           bool_or("day" >= ?::date) as "in_mau"
+         from "analytics_daily_users" where "day" between ?::date and ?::date group by "user_id"),
+       top as (
+         select "user_id", "events" from per_user where "events" is not null order by 2 desc, 1 limit 10)
+       select
+         (select count(*) from per_user where "on_last_day") as "dau",
+         (select count(*) from per_user where "in_mau") as "mau",
+         (select count(*) from per_user where "events" is not null) as "active",
+         (select json_agg(json_build_array(top."user_id", top."events")) from top) as "top",
          (select count(distinct "user_id") from "analytics_subscriptions" where "previous_plan" = 'FREE'
             and "plan" <> 'FREE' and "started_at" >= ? and "started_at" < ?) as "conversions",
          (select coalesce(sum("monthly_amount_cents"), 0) from "analytics_subscriptions"
             where "started_at" < ? and ("cancelled_at" is null or "cancelled_at" >= ?)) as "mrr"`,
-      [
-        window.lastDay,
-        mauFirst,
-        window.lastDay,
-        window.firstDay,
-        window.lastDay,
-        window.from,
-        window.to,
-        window.to,
-        window.to,
-      ],
+      [window.firstDay, window.lastDay, mauFirst, first, window.lastDay, window.from, window.to, window.to, window.to],
     );
+    const topRaw = (users?.top ?? null) as unknown;
+    const topPairs = (typeof topRaw === 'string' ? JSON.parse(topRaw) : (topRaw ?? [])) as [string, string | number][];
+    const topUsers = topPairs.map(([userId, count]) => ({ userId, count: num(count) }));
     const eventsByType = await this.countsByType(scope, window, 1000);
     const revenueRows = await sqlRows<{ plan: string; amount: string; payments: string }>(
       scope.em,
@@ -164,7 +170,7 @@ export class QueryService {
       totalEvents: eventsByType.reduce((sum, row) => sum + row.count, 0),
       eventsByType,
       topEvents: eventsByType.slice(0, 10),
-      topUsers: await this.topUsersIn(scope, window, 10),
+      topUsers,
       conversions,
       conversionRate: ratio(conversions, activeUsers),
       revenue: {
