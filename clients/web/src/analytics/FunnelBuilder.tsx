@@ -86,11 +86,7 @@ export function FunnelBuilder({ knownTypes, from, to }: Props) {
           ))}
         </datalist>
         <div className="nx-row">
-          <button
-            type="button"
-            disabled={steps.length >= MAX_STEPS}
-            onClick={() => setSteps((all) => [...all, ''])}
-          >
+          <button type="button" disabled={steps.length >= MAX_STEPS} onClick={() => setSteps((all) => [...all, ''])}>
             Add step
           </button>
           <label htmlFor={`${ids}-window`}>Window (hours)</label>

@@ -40,7 +40,9 @@ export function LiveMetrics() {
       [[], []],
       element,
     );
-    const observer = new ResizeObserver(() => chart.current?.setSize({ width: Math.max(240, element.clientWidth), height: 90 }));
+    const observer = new ResizeObserver(() =>
+      chart.current?.setSize({ width: Math.max(240, element.clientWidth), height: 90 }),
+    );
     observer.observe(element);
     return () => {
       observer.disconnect();

@@ -77,7 +77,9 @@ export function TimeSeriesChart({ title, buckets, unit, timeZone }: Props) {
         <strong>{title}</strong>{' '}
         <span data-testid="chart-summary">
           total {total.toLocaleString()}
-          {peak && peak.count > 0 ? `, peak ${peak.count.toLocaleString()} at ${label(peak.start, unit, timeZone)}` : ''}
+          {peak && peak.count > 0
+            ? `, peak ${peak.count.toLocaleString()} at ${label(peak.start, unit, timeZone)}`
+            : ''}
         </span>
       </figcaption>
       <div ref={holder} className="nx-chart-canvas" aria-hidden="true" />
