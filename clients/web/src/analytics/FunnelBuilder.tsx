@@ -110,37 +110,41 @@ export function FunnelBuilder({ knownTypes, from, to }: Props) {
       </form>
       {funnel.error && <ErrorText error={funnel.error} />}
       {result && (
-        <table className="nx-table" aria-label="Funnel result">
-          <thead>
-            <tr>
-              <th scope="col">Step</th>
-              <th scope="col">Users</th>
-              <th scope="col">From previous</th>
-              <th scope="col">Overall</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.steps.map((step, index) => (
-              <tr key={`${index}-${step.type}`}>
-                <th scope="row">
-                  {index + 1}. {step.type}
-                </th>
-                <td>{step.users}</td>
-                <td>{(step.conversion * 100).toFixed(1)} %</td>
-                <td>
-                  <span className="nx-bar" style={{ width: `${Math.round(step.overallConversion * 100)}%` }} />
-                  {(step.overallConversion * 100).toFixed(1)} %
-                </td>
+        <div className="nx-scroll">
+          <table className="nx-table" aria-label="Funnel result">
+            <thead>
+              <tr>
+                <th scope="col">Step</th>
+                <th scope="col">Users</th>
+                <th scope="col">From previous</th>
+                <th scope="col">Overall</th>
               </tr>
-            ))}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row">Conversion</th>
-              <td colSpan={3}>{(result.conversion * 100).toFixed(1)} %</td>
-            </tr>
-          </tfoot>
-        </table>
+            </thead>
+            <tbody>
+              {result.steps.map((step, index) => (
+                <tr key={`${index}-${step.type}`}>
+                  <th scope="row">
+                    {index + 1}. {step.type}
+                  </th>
+                  <td>{step.users}</td>
+                  <td>{(step.conversion * 100).toFixed(1)} %</td>
+                  <td>
+                    <span className="nx-bar-track" aria-hidden="true">
+                      <span className="nx-bar" style={{ width: `${Math.round(step.overallConversion * 100)}%` }} />
+                    </span>
+                    {(step.overallConversion * 100).toFixed(1)} %
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row">Conversion</th>
+                <td colSpan={3}>{(result.conversion * 100).toFixed(1)} %</td>
+              </tr>
+            </tfoot>
+          </table>
+        </div>
       )}
     </section>
   );
