@@ -10,7 +10,11 @@ export function viewsDevConfig(graphUrl: string) {
       host: '127.0.0.1',
       proxy: { '/graphql': { target: graphUrl, ws: true, changeOrigin: true } },
     },
-    build: { outDir: `${import.meta.dirname}/../../dist/web-views-dev`, emptyOutDir: true },
+    build: {
+      outDir: `${import.meta.dirname}/../../dist/web-views-dev`,
+      emptyOutDir: true,
+      rollupOptions: { input: `${import.meta.dirname}/views-dev.html` },
+    },
   });
 }
 

@@ -35,7 +35,7 @@ export function LiveMetrics() {
         cursor: { show: false },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
         axes: [{ show: false }, { stroke: '#333', size: 40 }],
-        series: [{}, { stroke: '#1b7a3a', width: 2, fill: 'rgba(27, 122, 58, 0.15)' }],
+        series: [{}, { stroke: '#1b7a3a', width: 2, fill: 'rgba(27, 122, 58, 0.15)', points: { show: false } }],
       },
       [[], []],
       element,
