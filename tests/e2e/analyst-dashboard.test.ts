@@ -97,7 +97,7 @@ describe.each(profiles())('analyst dashboard in a browser ($name profile)', (pro
     const topUsers = page.getByRole('region', { name: 'Top users' });
     expect(await topUsers.locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
     await page.screenshot({ path: join(SCREENSHOTS, `analyst-dashboard-${profile.name}.png`), fullPage: true });
-  });
+  }, 120_000);
 
   test('the funnel builder keeps 2–10 steps and answers; retention lists today’s cohort', async () => {
     const funnel = page.getByRole('region', { name: 'Funnel' });
@@ -122,7 +122,7 @@ describe.each(profiles())('analyst dashboard in a browser ($name profile)', (pro
     await retention.getByLabel('Cohort', { exact: true }).selectOption('DAY');
     await retention.locator('tbody tr').first().waitFor();
     expect(await retention.locator('tbody tr td').first().textContent()).toMatch(/^[1-9]\d*$/);
-  });
+  }, 120_000);
 
   test('live metrics arrive every second and change as new events come in', async () => {
     const live = page.getByRole('region', { name: /^Live/ });
@@ -148,5 +148,5 @@ describe.each(profiles())('analyst dashboard in a browser ($name profile)', (pro
     await eventually(async () => ((await offenders()).length === 0 ? true : undefined), 5_000).catch(() => undefined);
     expect(await offenders()).toEqual([]);
     await page.screenshot({ path: join(SCREENSHOTS, `analyst-dashboard-phone-${profile.name}.png`), fullPage: true });
-  });
+  }, 120_000);
 });

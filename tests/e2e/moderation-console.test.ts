@@ -21,6 +21,8 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
   let page: Page;
   let moderator: Account;
   let author: Account;
+  /** The case and message the first test rejects; the appeal test takes them up. */
+  let rejected: { caseId: string; messageId: string } | undefined;
 
   beforeAll(async () => {
     stack = await startTestStack(profile, { OFFLINE_TOKENS_PER_SECOND: '1000' });
@@ -48,7 +50,7 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
     const url = stack.gateway.url;
     await signInAndOpen(page, server, { email: moderator.email, password: GOOD_PASSWORD }, 'moderation');
     await page.getByRole('heading', { name: 'Moderator console' }).waitFor({ timeout: 60_000 });
-    await page.getByText(/^Live \(\d+ updates\)$/).waitFor();
+    await page.getByText(/^Live \(\d+ updates\)/).waitFor();
 
     // Sent after the console is open: it must arrive through moderationQueueUpdates, with no reload.
     const companion = await createCompanion(url, author.accessToken);
@@ -57,6 +59,7 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
     const messageId = sent.body.data!.sendMessage.message.id;
     const item = page.locator('.nx-queue-item', { hasText: REVIEW_TEXT });
     await item.waitFor({ timeout: 60_000 });
+    const caseId = (await item.getAttribute('data-case-id'))!;
     await item.click();
 
     const detail = page.locator('.nx-case-detail');
@@ -71,7 +74,10 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
     await page.screenshot({ path: join(SCREENSHOTS, `moderation-console-${profile.name}.png`), fullPage: true });
     await detail.getByRole('button', { name: 'Reject' }).click();
 
-    await page.getByRole('status').filter({ hasText: 'Case rejected (WARN_USER).' }).waitFor();
+    // The outcome, or the refusal the console shows (so a failure names its code).
+    const outcome = page.getByRole('status').filter({ hasText: 'Case rejected' }).or(page.getByRole('alert'));
+    await outcome.first().waitFor();
+    expect(await outcome.first().textContent()).toBe('Case rejected (WARN_USER).');
     await item.waitFor({ state: 'detached' });
 
     // The author reads their message as blocked: withheld text, BLOCKED status.
@@ -80,7 +86,60 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
       return message?.status === 'BLOCKED' ? message : undefined;
     });
     expect(blocked).toEqual({ id: messageId, status: 'BLOCKED', content: '' });
-  });
+    rejected = { caseId, messageId };
+  }, 180_000);
+
+  test('the author appeals; another moderator sees it live, adds a note and overturns it; the message is back', async () => {
+    expect(rejected).toBeDefined();
+    const { caseId, messageId } = rejected!;
+    const second = await promote(stack, 'MODERATOR');
+    const page2 = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await signInAndOpen(page2, server, { email: second.email, password: GOOD_PASSWORD }, 'moderation');
+      await page2.getByText(/^Live \(\d+ updates\)/).waitFor({ timeout: 60_000 });
+      const appealed = await gql(
+        stack.gateway.url,
+        'mutation($id: ID!, $reason: String!) { appealDecision(caseId: $id, reason: $reason) { status } }',
+        { id: caseId, reason: 'I was quoting a film' },
+        bearer(author.accessToken),
+      );
+      expect(appealed.body.errors).toBeUndefined();
+
+      const item = page2.locator(`.nx-queue-item[data-case-id="${caseId}"]`);
+      await item.waitFor({ timeout: 60_000 });
+      expect(await item.locator('.nx-status').textContent()).toBe('APPEALED');
+      await item.click();
+      const detail = page2.locator('.nx-case-detail');
+      await detail.getByText('I was quoting a film').waitFor();
+      // An appealed case is resolved, not approved or rejected again.
+      expect(await detail.getByRole('button', { name: 'Approve', exact: true }).count()).toBe(0);
+
+      await detail.getByLabel('New note').fill('Context checks out');
+      await detail.getByRole('button', { name: 'Add note' }).click();
+      await detail.locator('.nx-notes li', { hasText: 'Context checks out' }).waitFor();
+      await page2.screenshot({
+        path: join(SCREENSHOTS, `moderation-console-appeal-phone-${profile.name}.png`),
+        fullPage: true,
+      });
+
+      await detail.getByRole('button', { name: 'Overturn (approve)' }).click();
+      const outcome = page2.getByRole('status').filter({ hasText: 'Appeal' }).or(page2.getByRole('alert'));
+      await outcome.first().waitFor();
+      expect(await outcome.first().textContent()).toBe('Appeal granted: the content is approved.');
+      await item.waitFor({ state: 'detached' });
+      // Restoring goes through moderation.reversed on the bus to the companions subgraph.
+      const restored = await eventually(async () => {
+        const message = await readMessage(messageId);
+        return message?.status !== 'BLOCKED' ? message : undefined;
+      }, 90_000);
+      expect(restored).toEqual({ id: messageId, status: 'COMPLETE', content: REVIEW_TEXT });
+    } catch (error) {
+      await page2.screenshot({ path: join(SCREENSHOTS, `moderation-console-appeal-failed-${profile.name}.png`) });
+      throw error;
+    } finally {
+      await page2.close();
+    }
+  }, 180_000);
 
   test('a refused action shows its stable code and a plain sentence: a moderator may not judge their own message', async () => {
     const url = stack.gateway.url;
@@ -101,5 +160,5 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
     await alert.getByRole('button', { name: 'Dismiss error' }).click();
     await alert.waitFor({ state: 'detached' });
     expect(await item.count()).toBe(1);
-  });
+  }, 180_000);
 });

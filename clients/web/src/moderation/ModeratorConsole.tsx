@@ -34,6 +34,7 @@ export function ModeratorConsole() {
   const [notice, setNotice] = useState<string>('');
   const [actionError, setActionError] = useState<unknown>(null);
   const [liveEvents, setLiveEvents] = useState(0);
+  const [lastLive, setLastLive] = useState('');
 
   const variables = { status: status || undefined, contentType: contentType || undefined, first: PAGE_SIZE };
   const queue = useQuery(WebModerationQueueDocument, { variables, notifyOnNetworkStatusChange: true });
@@ -50,7 +51,8 @@ export function ModeratorConsole() {
       const event = data.data?.moderationQueueUpdates;
       if (!event) return;
       setLiveEvents((n) => n + 1);
-      setNotice(`Live: case ${event.caseId.slice(0, 8)} ${event.kind.toLowerCase().replace('_', ' ')}.`);
+      // Kept apart from the action notice, which a concurrent live event must not overwrite.
+      setLastLive(`case ${event.caseId.slice(0, 8)} ${event.kind.toLowerCase().replace('_', ' ')}`);
       refresh();
     },
   });
@@ -90,6 +92,7 @@ export function ModeratorConsole() {
         <p className="nx-live" data-testid="live-state">
           <span className={`nx-dot ${live.error ? 'nx-dot-off' : 'nx-dot-on'}`} aria-hidden="true" />
           {live.error ? 'Live updates interrupted' : `Live (${liveEvents} updates)`}
+          {lastLive && <span className="nx-meta"> · last: {lastLive}</span>}
         </p>
       </header>
 
