@@ -1,6 +1,7 @@
 // The moderator console in a real browser against a running graph: a moderator sees a message waiting for
 // review, rejects it with an action and reason, and its author then reads it as blocked; an action
 // they may not take shows its stable code (FORBIDDEN/OWN_CONTENT).
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createCompanion, send, startConversation } from '../support/chat.js';
@@ -97,6 +98,25 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
     try {
       await signInAndOpen(page2, server, { email: second.email, password: GOOD_PASSWORD }, 'moderation');
       await page2.getByText(/^Live \(\d+ updates\)/).waitFor({ timeout: 60_000 });
+      // The feed only carries what happens after the socket subscribed: queue staff-submitted cases until
+      // one reaches this page live (the counter counts subscription events only), then appeal.
+      const liveCount = async () =>
+        Number((await page2.locator('.nx-live').textContent())?.match(/Live \((\d+) updates\)/)?.[1] ?? 0);
+      await eventually(async () => {
+        if ((await liveCount()) > 0) return true;
+        await gql(
+          stack.gateway.url,
+          'mutation($input: ModerateContentInput!) { moderateContent(input: $input) { id } }',
+          { input: { contentType: 'MESSAGE', contentId: randomUUID(), authorId: author.id, text: REVIEW_TEXT } },
+          bearer(moderator.accessToken),
+        );
+        return page2
+          .locator('.nx-live')
+          .filter({ hasText: /Live \([1-9]\d* updates\)/ })
+          .waitFor({ timeout: 3_000 })
+          .then(() => true)
+          .catch(() => undefined);
+      }, 60_000);
       const appealed = await gql(
         stack.gateway.url,
         'mutation($id: ID!, $reason: String!) { appealDecision(caseId: $id, reason: $reason) { status } }',

@@ -15,6 +15,8 @@ import { isForbidden } from './errors';
 import './moderation.css';
 
 const PAGE_SIZE = 25;
+/** A safety net under the live feed: events between loading and subscribing, or while reconnecting, are not replayed. */
+const POLL_MS = 30_000;
 const STATUSES: ModerationStatus[] = ['PENDING', 'ESCALATED', 'APPEALED'];
 const CONTENT_TYPES: ContentType[] = ['MESSAGE', 'COMPANION', 'USER_PROFILE', 'IMAGE', 'AUDIO', 'VIDEO'];
 
@@ -37,8 +39,8 @@ export function ModeratorConsole() {
   const [lastLive, setLastLive] = useState('');
 
   const variables = { status: status || undefined, contentType: contentType || undefined, first: PAGE_SIZE };
-  const queue = useQuery(WebModerationQueueDocument, { variables, notifyOnNetworkStatusChange: true });
-  const summary = useQuery(WebModerationSummaryDocument);
+  const queue = useQuery(WebModerationQueueDocument, { variables, pollInterval: POLL_MS });
+  const summary = useQuery(WebModerationSummaryDocument, { pollInterval: POLL_MS });
   const refresh = useCallback(() => {
     void queue.refetch().catch(() => undefined);
     void summary.refetch().catch(() => undefined);
