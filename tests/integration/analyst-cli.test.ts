@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -375,20 +375,46 @@ describe.each(profiles())('nexus-analyst ($name profile)', (profile) => {
     expect(stamps.at(-1)! - stamps[0]!).toBeGreaterThanOrEqual((seen.length - 1) * 900);
   }, 60_000);
 
-  test('the bin runs on the project Node 24 whatever node is on PATH, and reads NEXUS_URL', async () => {
-    const child = spawn(
-      join(process.cwd(), 'clients/analyst/bin/nexus-analyst'),
-      ['top-events', ...WINDOW, '--format', 'csv', '--limit', '1'],
-      {
-        env: { PATH: '/usr/bin:/bin', HOME: configHome, XDG_CONFIG_HOME: configHome, NEXUS_URL: url },
-        stdio: ['ignore', 'pipe', 'pipe'],
+  test('live outlasts its access token: the socket the gateway closes at expiry reopens with a renewed one', async () => {
+    const file = join(configHome, 'nexus', 'analyst-session.json');
+    const kept = () =>
+      (JSON.parse(readFileSync(file, 'utf8')) as { sessions: Record<string, { refreshToken: string }> }).sessions[url]!
+        .refreshToken;
+    const before = kept();
+    const stop = new AbortController();
+    let stamps: number[] = [];
+    const run = await analyst(['live', '--format', 'json'], {
+      stop: stop.signal,
+      onOutput: (out) => {
+        stamps = out
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => Date.parse((JSON.parse(line) as { at: string }).at));
+        // Tokens live 6 s: 13 s of updates span at least one expiry of the socket's token.
+        if (stamps.at(-1)! - stamps[0]! >= 13_000) stop.abort();
       },
-    );
+    });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(kept()).not.toBe(before);
+    // Updates kept coming: no gap longer than a reconnect.
+    const gaps = stamps.slice(1).map((stamp, i) => stamp - stamps[i]!);
+    expect(Math.max(...gaps)).toBeLessThan(5_000);
+  }, 60_000);
+
+  test('the bin runs on the project Node 24 whatever node is on PATH, and reads NEXUS_URL', async () => {
+    // Through a symlink in another directory, as npm links a bin (npm link, a global install).
+    const binDir = mkdtempSync(join(tmpdir(), 'nexus-bin-'));
+    symlinkSync(join(process.cwd(), 'clients/analyst/bin/nexus-analyst'), join(binDir, 'nexus-analyst'));
+    const child = spawn(join(binDir, 'nexus-analyst'), ['top-events', ...WINDOW, '--format', 'csv', '--limit', '1'], {
+      env: { PATH: '/usr/bin:/bin', HOME: configHome, XDG_CONFIG_HOME: configHome, NEXUS_URL: url },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    rmSync(binDir, { recursive: true, force: true });
     expect({ code, out, err }).toEqual({ code: 0, out: 'type,count\r\nmessage.sent,3\r\n', err: '' });
   }, 30_000);
 });
