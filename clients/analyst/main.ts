@@ -4,10 +4,11 @@ import { runAnalyst } from './cli.js';
 
 assertNodeVersion();
 
-// Ctrl-C, or q on a terminal, ends `live`; other commands finish on their own.
+// Ctrl-C, or q on a terminal, ends `live` cleanly; other commands keep Ctrl-C's default (exit at once).
 const stop = new AbortController();
-process.once('SIGINT', () => stop.abort());
-const keys = process.argv.slice(2).includes('live') && Boolean(process.stdin.isTTY);
+const live = process.argv.slice(2).includes('live');
+if (live) process.once('SIGINT', () => stop.abort());
+const keys = live && Boolean(process.stdin.isTTY);
 if (keys) {
   process.stdin.setRawMode(true);
   process.stdin.on('data', (key: Buffer) => {
