@@ -302,6 +302,19 @@ describe.each(profiles())('nexus-analyst ($name profile)', (profile) => {
     expect(after.refreshToken).not.toBe(before.refreshToken);
     expect(Date.parse(after.expiresAt)).toBeGreaterThan(Date.now());
     expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    // Two commands find the token lapsed at once: one renews, the other takes what it kept.
+    // (Spending the same single-use refresh token twice would end the session for both.)
+    await eventually(() => (Date.now() > Date.parse(after.expiresAt) + 500 ? true : undefined), 20_000);
+    const both = await Promise.all([
+      analyst(['top-events', ...WINDOW, '--limit', '1', '--format', 'csv']),
+      analyst(['top-users', ...WINDOW, '--limit', '1', '--format', 'csv']),
+    ]);
+    expect(both.map((r) => [r.code, r.stderr])).toEqual([
+      [0, ''],
+      [0, ''],
+    ]);
+    expect((await analyst(['whoami', '--format', 'csv'])).code).toBe(0);
   });
 
   test('bad input answers with the graph code and field; a bad command line with the usage', async () => {
