@@ -113,9 +113,18 @@ export function describe(error: unknown, session?: AnalystSession): string {
     return `${error.message}${field}${hint}`;
   }
   if (error instanceof Error) {
-    // fetch hides the useful part (ECONNREFUSED, ENOTFOUND) in its cause.
-    const cause = error.cause as { code?: unknown } | undefined;
-    return typeof cause?.code === 'string' ? `${error.message} (${cause.code})` : error.message;
+    // fetch hides the useful part (ECONNREFUSED, ENOTFOUND, bad port) in its cause, sometimes further down.
+    type Cause = { code?: unknown; message?: unknown; errors?: unknown[]; cause?: unknown } | undefined;
+    let detail = '';
+    for (let cause = error.cause as Cause, depth = 0; cause && depth < 4; depth++) {
+      if (typeof cause.code === 'string') {
+        detail = cause.code;
+        break;
+      }
+      if (!detail && typeof cause.message === 'string') detail = cause.message;
+      cause = (cause.cause ?? cause.errors?.[0]) as Cause;
+    }
+    return detail ? `${error.message} (${detail})` : error.message;
   }
   return String(error);
 }
@@ -129,10 +138,12 @@ async function ask(io: AnalystIo, prompt: string, hidden: boolean): Promise<stri
       callback();
     },
   });
-  const rl = createInterface({ input: io.stdin, output, terminal: Boolean(io.stdin.isTTY) });
+  const interactive = Boolean(io.stdin.isTTY);
+  const rl = createInterface({ input: io.stdin, output, terminal: interactive });
   try {
-    const answer = rl.question(prompt);
-    muted = hidden && Boolean(io.stdin.isTTY);
+    // Piped input is read without a prompt (nobody is there to see it).
+    const answer = interactive ? rl.question(prompt) : rl.question('');
+    muted = hidden && interactive;
     const value = (await answer).trim();
     if (muted) io.stderr.write('\n');
     if (!value) throw new UsageError(`${prompt.replace(/: $/, '')} is required`);
