@@ -112,11 +112,12 @@ export function describe(error: unknown, session?: AnalystSession): string {
         : '';
     return `${error.message}${field}${hint}`;
   }
-  if (error instanceof Error) {
+  // Duck-typed: an error from another realm (a VM context, a worker) is no `instanceof Error` here.
+  if (typeof error === 'object' && error !== null && 'message' in error && typeof error.message === 'string') {
     // fetch hides the useful part (ECONNREFUSED, ENOTFOUND, bad port) in its cause, sometimes further down.
     type Cause = { code?: unknown; message?: unknown; errors?: unknown[]; cause?: unknown } | undefined;
     let detail = '';
-    for (let cause = error.cause as Cause, depth = 0; cause && depth < 4; depth++) {
+    for (let cause = (error as { cause?: unknown }).cause as Cause, depth = 0; cause && depth < 4; depth++) {
       if (typeof cause.code === 'string') {
         detail = cause.code;
         break;

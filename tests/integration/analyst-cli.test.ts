@@ -12,6 +12,7 @@ import { eventually } from '../support/moderation.js';
 import { profiles } from '../support/profiles.js';
 import { execSql } from '../support/sql.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -110,7 +111,7 @@ describe.each(profiles())('nexus-analyst ($name profile)', (profile) => {
   /** The CLI in this process, exactly as the bin runs it, with its own config directory. */
   async function analyst(
     argv: string[],
-    options: { home?: string; stop?: AbortSignal; onOutput?: (text: string) => void } = {},
+    options: { home?: string; stop?: AbortSignal; onOutput?: (text: string) => void; stdin?: string[] } = {},
   ): Promise<Run> {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -124,7 +125,7 @@ describe.each(profiles())('nexus-analyst ($name profile)', (profile) => {
     const code = await runAnalyst(argv, {
       stdout,
       stderr,
-      stdin: Readable.from([]),
+      stdin: Readable.from(options.stdin ?? []),
       env: { XDG_CONFIG_HOME: options.home ?? configHome, NEXUS_URL: url },
       stop: options.stop,
     });
@@ -329,6 +330,23 @@ describe.each(profiles())('nexus-analyst ($name profile)', (profile) => {
     const date = await analyst(['metrics', '--from', 'yesterday']);
     expect(date.code).toBe(2);
     expect(date.stderr).toContain('--from must be a date or time');
+  });
+
+  test('login reads a piped password; an unreachable graph is named with its cause', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'nexus-analyst-piped-'));
+    try {
+      const login = await analyst(['login', '--email', analystEmail], { home, stdin: [`${GOOD_PASSWORD}\n`] });
+      expect(login).toEqual({
+        code: 0,
+        stdout: `signed in as Ann Alyst <${analystEmail}> (ANALYST) at ${url}\n`,
+        stderr: '',
+      });
+      const closed = `http://127.0.0.1:${await TcpProxy.freePort()}/graphql`;
+      const down = await analyst(['login', '--url', closed, '--email', analystEmail, '--password', 'x'], { home });
+      expect(down).toMatchObject({ code: 1, stderr: 'nexus-analyst: fetch failed (ECONNREFUSED)\n' });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('a USER is told FORBIDDEN and why; without a session the CLI says to log in', async () => {
