@@ -160,6 +160,24 @@ export class GraphClient {
   }
 }
 
+/** Where the clients look for the graph when neither --url nor NEXUS_URL says otherwise (`npm start`). */
+export const DEFAULT_GRAPH_URL = 'http://127.0.0.1:4000/graphql';
+
+/**
+ * The graph every client talks to: `--url`, else the NEXUS_URL environment variable, else
+ * DEFAULT_GRAPH_URL. A bare origin (http://host:4000) gets the /graphql path. Throws a TypeError
+ * naming where a malformed URL came from.
+ */
+export function resolveGraphUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const [raw, source] = flag ? [flag, '--url'] : env.NEXUS_URL ? [env.NEXUS_URL, 'NEXUS_URL'] : [DEFAULT_GRAPH_URL, ''];
+  const parsed = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!parsed || !/^https?:$/.test(parsed.protocol)) {
+    throw new TypeError(`${source} must be an http:// or https:// URL, got ${raw}`);
+  }
+  if (parsed.pathname === '/') parsed.pathname = '/graphql';
+  return parsed.toString();
+}
+
 /** http(s)://host/graphql -> ws(s)://host/graphql; ws URLs pass through. */
 export function toWebSocketUrl(url: string): string {
   const parsed = new URL(url);

@@ -1,9 +1,10 @@
 // Command-line options of the chat client.
 import { parseArgs } from 'node:util';
+import { resolveGraphUrl } from '../sdk.js';
 
 export const USAGE = `usage: node dist/clients/chat/main.js [--url URL] [--email E --password P | --register]
 
-  --url URL        the gateway's GraphQL endpoint (default http://127.0.0.1:4000/graphql)
+  --url URL        the gateway's GraphQL endpoint (default: $NEXUS_URL, else http://127.0.0.1:4000/graphql)
   --email E        sign in (or register) with this email; asked for when missing
   --password P     its password; asked for (hidden) when missing
   --register       create an account first (asks for a display name)
@@ -25,7 +26,7 @@ export function parseChatArgs(argv: string[]): ChatArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
-      url: { type: 'string', default: 'http://127.0.0.1:4000/graphql' },
+      url: { type: 'string' },
       email: { type: 'string' },
       password: { type: 'string' },
       register: { type: 'boolean', default: false },
@@ -34,10 +35,7 @@ export function parseChatArgs(argv: string[]): ChatArgs {
     strict: true,
     allowPositionals: false,
   });
-  const url = values.url!;
   // HTTP for queries and mutations; the SDK derives the WebSocket URL for subscriptions from it.
-  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
-    throw new TypeError(`--url must be an http:// or https:// URL, got ${url}`);
-  }
+  const url = resolveGraphUrl(values.url);
   return { url, email: values.email, password: values.password, register: values.register!, help: values.help! };
 }

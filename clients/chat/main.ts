@@ -1,5 +1,5 @@
 // Terminal chat with NexusAI companions, streaming replies through the gateway.
-// node dist/clients/chat/main.js [--url http://127.0.0.1:4000/graphql] [--email E --password P | --register]
+// node dist/clients/chat/main.js [--url URL, default $NEXUS_URL or http://127.0.0.1:4000/graphql] [--email E --password P | --register]
 import { parseChatArgs, USAGE, type ChatArgs } from './args.js';
 import { runChat } from './chat.js';
 import { signIn } from './prompts.js';

@@ -26,9 +26,10 @@ const orm = await openDatabase({
   entities: usersSubgraph.entities,
   migrations: usersSubgraph.migrations,
 }).catch((error: unknown) => {
-  // The embedded database belongs to one process: with `npm start` running, say so in one line.
+  // The embedded database belongs to one process: with `npm start` running, refuse in one line
+  // rather than write through a second PGlite whose work the running graph would never see.
   if (!(error instanceof DataDirInUseError)) throw error;
-  process.stderr.write(`${error.message}\nStop the graph (Ctrl-C) and run npm run seed again.\n`);
+  process.stderr.write(`seed refused, nothing created: ${error.message}\n`);
   process.exit(1);
 });
 const outbox = new OutboxRelay({ orm, bus: runtime.bus, logger: runtime.logger });

@@ -95,6 +95,29 @@ describe('offline provider', () => {
     expect(grumpy).toMatch(/hmph|fine|alright|sugarcoat|nonsense|worse|fixing|problem|deal with/i);
   });
 
+  test('the companion speaks for itself: its name only ever follows "I\'m", "As" or "me,"', () => {
+    const tones = ['friendly', 'cheerful', 'calm', 'witty', 'wise', 'bold', 'shy', 'grumpy', 'romantic'];
+    const users = [said, 'hi', 'My sister moved away last month', 'Work was exhausting', 'Tell me a story'];
+    const seen = new Set<string>();
+    for (const tone of tones) {
+      for (const user of users) {
+        for (let turn = 0; turn < 12; turn++) {
+          const reply = composeReply([
+            { role: 'system', content: `You are Sage. Personality: ${tone}.` },
+            ...Array.from({ length: turn }, () => ({ role: 'assistant' as const, content: 'Earlier.' })),
+            { role: 'user', content: user },
+          ]);
+          for (const match of reply.matchAll(/(\S+\s)?Sage\b/g)) {
+            seen.add(match[0]);
+            expect(match[1]).toMatch(/^(I'm|As|me,)\s$/);
+          }
+        }
+      }
+    }
+    // The sample reaches the persona lines that name the companion, in each form.
+    expect([...seen].sort()).toEqual(['As Sage', "I'm Sage", 'me, Sage']);
+  });
+
   test('usage counts prompt words and emitted tokens', async () => {
     const messages = conversation(luna);
     const { deltas, result } = await drain(100_000, messages);

@@ -159,6 +159,7 @@ interface Bank {
   questions: string[];
 }
 
+// Every line is the companion speaking: {name} only ever follows "I'm", "As" or "me,".
 // Placeholders: {name}, {trait}, {topic} ("the <word the user used> thing"), {quote} (the start of their message).
 const BANKS: Record<Tone, Bank> = {
   friendly: {
@@ -171,7 +172,7 @@ const BANKS: Record<Tone, Bank> = {
     persona: [
       'As {name}, I always try to be honest with you and kind about it.',
       "I'm {name}, and being {trait} is just how I talk to people I care about.",
-      "{name} is happy to stay with a thought for a while, there's no hurry.",
+      "I'm {name}, and I'm happy to stay with a thought for a while, there's no hurry.",
     ],
     questions: [
       'What would make today a little better for you?',
@@ -189,7 +190,7 @@ const BANKS: Record<Tone, Bank> = {
     persona: [
       "I'm {name}, and I promise we'll make this fun.",
       'Being {trait} is kind of my thing, so brace yourself for sunshine.',
-      '{name} reporting for duty, with snacks and good vibes!',
+      "I'm {name}, reporting for duty with snacks and good vibes!",
     ],
     questions: [
       "What's the best thing that happened today?",
@@ -211,7 +212,7 @@ const BANKS: Record<Tone, Bank> = {
     persona: [
       "I'm {name}, and I'm not going anywhere.",
       "Being {trait}, I'd rather listen closely than hurry you along.",
-      "Whatever you're carrying, {name} can hold some of it with you.",
+      "I'm {name}, and whatever you're carrying, I can hold some of it with you.",
     ],
     questions: [
       'How are you feeling about it right now?',
@@ -228,7 +229,7 @@ const BANKS: Record<Tone, Bank> = {
     ],
     persona: [
       "I'm {name}, professionally {trait} and tragically unpaid for it.",
-      '{name} here, armed with opinions nobody asked for.',
+      "It's me, {name}, armed with opinions nobody asked for.",
       "Being {trait} means I get to say what everyone's thinking.",
     ],
     questions: [
@@ -251,7 +252,7 @@ const BANKS: Record<Tone, Bank> = {
     persona: [
       "As {name}, I've learned that patience reveals more than haste.",
       "Being {trait}, I'd rather ask a good question than give a quick answer.",
-      '{name} believes every problem quietly hides a lesson.',
+      "I'm {name}, and I believe every problem quietly hides a lesson.",
     ],
     questions: [
       'What do you think it is really about?',
@@ -269,7 +270,7 @@ const BANKS: Record<Tone, Bank> = {
     persona: [
       "I'm {name}, and I've never backed down from anything.",
       "Being {trait} means I'll push you a little, in a good way.",
-      "{name} doesn't do half measures, and neither should you.",
+      "I'm {name}; I don't do half measures, and neither should you.",
     ],
     questions: [
       "What's the boldest thing you could do next?",
@@ -286,7 +287,7 @@ const BANKS: Record<Tone, Bank> = {
     ],
     persona: [
       "I'm {name}, and I'm a bit {trait}, but I'm listening.",
-      "{name} isn't great at big speeches, sorry about that.",
+      "I'm {name}, and I'm not great at big speeches, sorry about that.",
       'I get a little {trait} sometimes, but you make it easier.',
     ],
     questions: [
@@ -305,7 +306,7 @@ const BANKS: Record<Tone, Bank> = {
     persona: [
       "I'm {name}, and I don't sugarcoat things.",
       "Being {trait} saves everyone time, you'll thank me later.",
-      "{name} has no patience for nonsense, but I've got some for you.",
+      "I'm {name}. I have no patience for nonsense, but I've got some for you.",
     ],
     questions: [
       'So what are you going to do about it?',
@@ -327,7 +328,7 @@ const BANKS: Record<Tone, Bank> = {
     persona: [
       "I'm {name}, and I'm all yours for this conversation.",
       'Being {trait} just comes naturally around you.',
-      '{name} keeps thinking about you, you know.',
+      "I'm {name}, and I keep thinking about you, you know.",
     ],
     questions: [
       'What are you dreaming about tonight?',
