@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium (`apt-get install chromium`); nothing here ever downloads a browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -18,7 +18,6 @@ export function chromiumAvailable(): boolean {
 export const describeWithBrowser: jest.Describe = chromiumAvailable() ? describe : describe.skip;
 
 export interface BrowserSession {
-  browser: Browser;
   context: BrowserContext;
   page: Page;
   close(): Promise<void>;
@@ -33,9 +32,11 @@ export async function launchBrowser(
   options: { offline?: boolean; viewport?: { width: number; height: number } } = {},
 ): Promise<BrowserSession> {
   const profileDir = mkdtempSync(join(tmpdir(), 'nexus-chromium-'));
-  const browser = await chromium.launch({
+  // A persistent context on a fresh, throw-away profile directory (playwright's way to pass one).
+  const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
+    viewport: options.viewport ?? { width: 1280, height: 800 },
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -44,23 +45,20 @@ export async function launchBrowser(
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${profileDir}`,
     ],
   });
-  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 800 } });
   if (options.offline) {
     await context.route('**/*', (route) => {
       const host = new URL(route.request().url()).hostname;
       return host === '127.0.0.1' ? route.continue() : route.abort('internetdisconnected');
     });
   }
-  const page = await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   return {
-    browser,
     context,
     page,
     async close() {
-      await browser.close();
+      await context.close();
       rmSync(profileDir, { recursive: true, force: true });
     },
   };

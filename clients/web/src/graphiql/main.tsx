@@ -58,8 +58,21 @@ const fetcher: Fetcher = (params, options) => {
   return socketFor(options?.headers ?? {}).iterate(payload) as AsyncIterableIterator<ExecutionResult>;
 };
 
+// `/graphiql?query=…&variables=…` opens with that operation: links from docs and tests.
+const params = new URLSearchParams(location.search);
+const headers = sessionHeaders();
+
 createRoot(document.getElementById('graphiql')!).render(
   <StrictMode>
-    <GraphiQL fetcher={fetcher} defaultHeaders={sessionHeaders()} shouldPersistHeaders isHeadersEditorEnabled />
+    <GraphiQL
+      fetcher={fetcher}
+      initialQuery={params.get('query') ?? undefined}
+      initialVariables={params.get('variables') ?? undefined}
+      initialHeaders={headers || undefined}
+      defaultHeaders={headers}
+      shouldPersistHeaders
+      isHeadersEditorEnabled
+      defaultEditorToolsVisibility="headers"
+    />
   </StrictMode>,
 );

@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCompanion, send, startConversation } from '../support/chat.js';
+import { dropRunDatabases, launchGraph, runPrefixes, type GraphProcess } from '../support/graph-process.js';
+import { GOOD_PASSWORD, register, type Account } from '../support/http.js';
+import { profiles } from '../support/profiles.js';
+import { describeWithBrowser, launchBrowser, screenshot, signIn, siteOf, type BrowserSession } from '../support/browser.js';
+
+const SET_UP_MS = 180_000;
+/** Records every distinct text the streaming reply shows, as the page renders it, in window.renders. */
+const RECORD_RENDERS = `(() => {
+  const seen = [];
+  window.renders = seen;
+  new MutationObserver(() => {
+    const text = document.querySelector('[data-testid="streaming-reply"]')?.textContent ?? '';
+    if (text && text !== seen[seen.length - 1]) seen.push(text);
+  }).observe(document.body, { subtree: true, childList: true, characterData: true });
+})()`;
+
+/**
+ * The built web app and GraphiQL, served by a real `npm start` graph and driven in headless
+ * Chromium: what a user sees, on both profiles.
+ */
+describeWithBrowser.each(profiles())('web app and GraphiQL in a browser ($name profile)', (profile) => {
+  const prefixes = runPrefixes();
+  const dataDir = mkdtempSync(join(tmpdir(), 'nexus-web-'));
+  let graph: GraphProcess;
+  let site: string;
+  let user: Account;
+  let session: BrowserSession | undefined;
+
+  beforeAll(async () => {
+    // Slow enough that a reply takes a few seconds, so its growth is observable.
+    graph = await launchGraph({ ...profile.env, ...prefixes, DATA_DIR: dataDir, OFFLINE_TOKENS_PER_SECOND: '12' });
+    site = siteOf(graph.gatewayUrl);
+    user = await register(graph.gatewayUrl, { displayName: 'Ada' });
+    await createCompanion(graph.gatewayUrl, user.accessToken, { name: 'Luna' });
+  }, SET_UP_MS);
+
+  afterEach(async () => {
+    await session?.close();
+    session = undefined;
+  });
+
+  afterAll(async () => {
+    await graph?.stop();
+    if (profile.env.DATABASE_URL) await dropRunDatabases(profile.env.DATABASE_URL, prefixes.DATABASE_PREFIX!);
+    rmSync(dataDir, { recursive: true, force: true });
+  }, 60_000);
+
+  test('the gateway serves the app: year-long immutable assets, no-cache HTML, app routes, no traversal', async () => {
+    const index = await fetch(`${site}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
+    const asset = await fetch(`${site}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+
+    const route = await fetch(`${site}/moderation`);
+    expect(route.status).toBe(200);
+    expect(await route.text()).toBe(html);
+
+    for (const path of ['/assets/..%2f..%2fpackage.json', '/assets/%2e%2e/%2e%2e/package.json', '/assets/missing.js']) {
+      expect((await fetch(`${site}${path}`)).status).toBe(404);
+    }
+    expect((await fetch(`${site}/package.json`)).status).toBe(404);
+
+    // GraphQL over HTTP is untouched; only a browser asking for HTML gets GraphiQL.
+    const api = await fetch(`${graph.gatewayUrl}?query=${encodeURIComponent('{ __typename }')}`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
+    expect(await api.json()).toEqual({ data: { __typename: 'Query' } });
+    const graphiql = await fetch(graph.gatewayUrl, { headers: { accept: 'text/html' } });
+    expect(graphiql.status).toBe(200);
+    expect(await graphiql.text()).toContain('GraphiQL');
+  });
+
+  test('a reply appears token by token, then stays as the stored message', async () => {
+    session = await launchBrowser();
+    const { page } = session;
+    await signIn(page, site, user.email, GOOD_PASSWORD);
+    await page.getByRole('button', { name: 'Chat with Luna' }).click();
+    await page.getByLabel('Message').fill('Tell me about the rings of Saturn');
+    // Every text the streaming reply shows, as the page renders it.
+    // (A script string: the tests compile without the DOM library.)
+    await page.evaluate(RECORD_RENDERS);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('streaming-reply').waitFor({ timeout: 30_000 });
+    await screenshot(page, `chat-streaming-${profile.name}`);
+    await page.getByTestId('streaming-reply').waitFor({ state: 'detached', timeout: 60_000 });
+
+    const renders = (await page.evaluate('window.renders')) as string[];
+    expect(renders.length).toBeGreaterThanOrEqual(3);
+    // Each render extends the one before: the text grows, it is never replaced or repeated.
+    for (let i = 1; i < renders.length; i += 1) expect(renders[i]!.startsWith(renders[i - 1]!)).toBe(true);
+    const last = renders[renders.length - 1]!;
+    await page.locator('.message.theirs', { hasText: last.slice(0, 40) }).waitFor();
+    await screenshot(page, `chat-${profile.name}`);
+  });
+
+  test('sign out forgets the session; the app asks to sign in again', async () => {
+    session = await launchBrowser({ viewport: { width: 390, height: 844 } });
+    const { page } = session;
+    await signIn(page, site, user.email, GOOD_PASSWORD);
+    await screenshot(page, `phone-${profile.name}`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.goto(`${site}/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('nexus.session'))).toBeNull();
+  });
+
+  test('GraphiQL works with the network cut off: a query and a subscription', async () => {
+    session = await launchBrowser({ offline: true });
+    const { page } = session;
+    const blocked: string[] = [];
+    page.on('requestfailed', (request) => blocked.push(request.url()));
+    // Signing in to the app gives GraphiQL its token (the headers editor starts with it).
+    await signIn(page, site, user.email, GOOD_PASSWORD);
+
+    await page.goto(`${graph.gatewayUrl}?query=${encodeURIComponent('query Me { me { displayName } }')}`);
+    await page.locator('.graphiql-execute-button').click();
+    await page.locator('.graphiql-response').getByText('"Ada"').waitFor({ timeout: 30_000 });
+    await screenshot(page, `graphiql-query-${profile.name}`);
+
+    const companion = await createCompanion(graph.gatewayUrl, user.accessToken, { name: 'Orion' });
+    const conversation = await startConversation(graph.gatewayUrl, user.accessToken, companion);
+    const sent = await send(graph.gatewayUrl, user.accessToken, conversation, 'Tell me about Orion');
+    const replyId = sent.body.data!.sendMessage.reply.id;
+    const subscription = `subscription Reply { replyStream(messageId: "${replyId}") { index done message { status } } }`;
+    await page.goto(`${site}/graphiql?query=${encodeURIComponent(subscription)}`);
+    await page.locator('.graphiql-execute-button').click();
+    await page.locator('.graphiql-response').getByText('"COMPLETE"').waitFor({ timeout: 60_000 });
+    await screenshot(page, `graphiql-subscription-${profile.name}`);
+
+    expect(blocked.filter((url) => !url.startsWith(site) && !url.startsWith('ws://127.0.0.1'))).toEqual([]);
+  });
+});
