@@ -5,7 +5,15 @@ import { createCompanion, send, startConversation } from '../support/chat.js';
 import { dropRunDatabases, launchGraph, runPrefixes, type GraphProcess } from '../support/graph-process.js';
 import { GOOD_PASSWORD, register, type Account } from '../support/http.js';
 import { profiles } from '../support/profiles.js';
-import { describeWithBrowser, launchBrowser, screenshot, signIn, siteOf, type BrowserSession } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import {
+  describeWithBrowser,
+  launchBrowser,
+  screenshot,
+  signIn,
+  siteOf,
+  type BrowserSession,
+} from '../support/browser.js';
 
 const SET_UP_MS = 180_000;
 /** Records every distinct text the streaming reply shows, as the page renders it, in window.renders. */
@@ -17,6 +25,15 @@ const RECORD_RENDERS = `(() => {
     if (text && text !== seen[seen.length - 1]) seen.push(text);
   }).observe(document.body, { subtree: true, childList: true, characterData: true });
 })()`;
+
+/** Presses GraphiQL's run button once its editor shows the operation, then waits for `expected` in the result. */
+async function runInGraphiQL(page: Page, operationText: string, expected: string): Promise<void> {
+  const editorShows = (selector: string, text: string) =>
+    `document.querySelector(${JSON.stringify(selector)})?.innerText.includes(${JSON.stringify(text)})`;
+  await page.waitForFunction(editorShows('.graphiql-query-editor', operationText), undefined, { timeout: 60_000 });
+  await page.locator('.graphiql-execute-button').click();
+  await page.waitForFunction(editorShows('.graphiql-response', expected), undefined, { timeout: 60_000 });
+}
 
 /**
  * The built web app and GraphiQL, served by a real `npm start` graph and driven in headless
@@ -124,8 +141,7 @@ describeWithBrowser.each(profiles())('web app and GraphiQL in a browser ($name p
     await signIn(page, site, user.email, GOOD_PASSWORD);
 
     await page.goto(`${graph.gatewayUrl}?query=${encodeURIComponent('query Me { me { displayName } }')}`);
-    await page.locator('.graphiql-execute-button').click();
-    await page.locator('.graphiql-response').getByText('"Ada"').waitFor({ timeout: 30_000 });
+    await runInGraphiQL(page, 'displayName', 'Ada');
     await screenshot(page, `graphiql-query-${profile.name}`);
 
     const companion = await createCompanion(graph.gatewayUrl, user.accessToken, { name: 'Orion' });
@@ -134,8 +150,7 @@ describeWithBrowser.each(profiles())('web app and GraphiQL in a browser ($name p
     const replyId = sent.body.data!.sendMessage.reply.id;
     const subscription = `subscription Reply { replyStream(messageId: "${replyId}") { index done message { status } } }`;
     await page.goto(`${site}/graphiql?query=${encodeURIComponent(subscription)}`);
-    await page.locator('.graphiql-execute-button').click();
-    await page.locator('.graphiql-response').getByText('"COMPLETE"').waitFor({ timeout: 60_000 });
+    await runInGraphiQL(page, 'replyStream', 'COMPLETE');
     await screenshot(page, `graphiql-subscription-${profile.name}`);
 
     expect(blocked.filter((url) => !url.startsWith(site) && !url.startsWith('ws://127.0.0.1'))).toEqual([]);
