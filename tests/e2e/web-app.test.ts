@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { createCompanion, send, startConversation } from '../support/chat.js';
 import { dropRunDatabases, launchGraph, runPrefixes, type GraphProcess } from '../support/graph-process.js';
 import { GOOD_PASSWORD, register, type Account } from '../support/http.js';
@@ -77,6 +78,15 @@ describeWithBrowser.each(profiles())('web app and GraphiQL in a browser ($name p
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+
+    // The app's initial JavaScript (entry plus preloaded chunks) stays within 250 KB gzipped; GraphiQL is apart.
+    let initialGzip = 0;
+    for (const [, path] of html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.js)"/g)) {
+      initialGzip += gzipSync(Buffer.from(await (await fetch(`${site}${path}`)).arrayBuffer())).length;
+    }
+    expect(initialGzip).toBeGreaterThan(0);
+    expect(initialGzip).toBeLessThanOrEqual(250 * 1024);
+    expect(html).not.toContain('graphiql');
 
     const route = await fetch(`${site}/moderation`);
     expect(route.status).toBe(200);
