@@ -88,7 +88,9 @@ export function createStaticSite(options: StaticSiteOptions): StaticSite {
       return options.graphiql && wantsHtml ? page(req, res, 'graphiql.html') : false;
     }
     if (path === '/graphiql' || path === '/graphiql.html') {
-      return options.graphiql ? page(req, res, 'graphiql.html') : notFound(res, 'GraphiQL is off (introspection is off)\n');
+      return options.graphiql
+        ? page(req, res, 'graphiql.html')
+        : notFound(res, 'GraphiQL is off (introspection is off)\n');
     }
     if (path.startsWith('/assets/')) {
       const file = assetFile(path);

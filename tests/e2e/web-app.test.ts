@@ -6,6 +6,7 @@ import { createCompanion, send, startConversation } from '../support/chat.js';
 import { dropRunDatabases, launchGraph, runPrefixes, type GraphProcess } from '../support/graph-process.js';
 import { GOOD_PASSWORD, register, type Account } from '../support/http.js';
 import { profiles } from '../support/profiles.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import type { Page } from 'playwright-core';
 import {
   describeWithBrowser,
@@ -128,6 +129,37 @@ describeWithBrowser.each(profiles())('web app and GraphiQL in a browser ($name p
     const last = renders[renders.length - 1]!;
     await page.locator('.message.theirs', { hasText: last.slice(0, 40) }).waitFor();
     await screenshot(page, `chat-${profile.name}`);
+  });
+
+  test('a dropped socket mid-reply resumes with fromIndex: the text neither stops nor repeats', async () => {
+    // The browser reaches the gateway through a proxy whose connections the test cuts.
+    const gatewayPort = Number(new URL(graph.gatewayUrl).port);
+    const proxy = new TcpProxy(await TcpProxy.freePort(), { host: '127.0.0.1', port: gatewayPort });
+    await proxy.up();
+    try {
+      const proxied = `http://127.0.0.1:${proxy.port}`;
+      session = await launchBrowser();
+      const { page } = session;
+      await signIn(page, proxied, user.email, GOOD_PASSWORD);
+      await page.getByRole('button', { name: 'Chat with Luna' }).click();
+      await page.getByLabel('Message').fill('Tell me about the moons of Jupiter');
+      await page.evaluate(RECORD_RENDERS);
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.waitForFunction(`(window.renders ?? []).length >= 2`, undefined, { timeout: 30_000 });
+      await proxy.down(); // every socket cut, as a network drop would
+      const beforeDrop = ((await page.evaluate('window.renders')) as string[]).length;
+      await proxy.up();
+      await page.getByTestId('streaming-reply').waitFor({ state: 'detached', timeout: 60_000 });
+
+      const renders = (await page.evaluate('window.renders')) as string[];
+      expect(renders.length).toBeGreaterThan(beforeDrop);
+      for (let i = 1; i < renders.length; i += 1) expect(renders[i]!.startsWith(renders[i - 1]!)).toBe(true);
+      // The stored reply, shown once streaming ends, is exactly the text streamed.
+      const stored = await page.locator('.message.theirs .text').last().innerText();
+      expect(stored.trim()).toBe(renders[renders.length - 1]!.trim());
+    } finally {
+      await proxy.down();
+    }
   });
 
   test('sign out forgets the session; the app asks to sign in again', async () => {
