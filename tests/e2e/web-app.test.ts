@@ -145,7 +145,12 @@ describeWithBrowser.each(profiles())('web app and GraphiQL in a browser ($name p
       await page.getByLabel('Message').fill('Tell me about the moons of Jupiter');
       await page.evaluate(RECORD_RENDERS);
       await page.getByRole('button', { name: 'Send' }).click();
-      await page.waitForFunction(`(window.renders ?? []).length >= 2`, undefined, { timeout: 30_000 });
+      await page
+        .waitForFunction(`(window.renders ?? []).length >= 2`, undefined, { timeout: 60_000 })
+        .catch(async (error: unknown) => {
+          await screenshot(page, `drop-before-${profile.name}`);
+          throw error;
+        });
       await proxy.down(); // every socket cut, as a network drop would
       const beforeDrop = ((await page.evaluate('window.renders')) as string[]).length;
       await proxy.up();
