@@ -167,6 +167,24 @@ describeWithBrowser.each(profiles())('web app and GraphiQL in a browser ($name p
     }
   });
 
+  test('Stop reply cancels a streaming reply: the text so far stays, marked stopped', async () => {
+    session = await launchBrowser();
+    const { page } = session;
+    await signIn(page, site, user.email, GOOD_PASSWORD);
+    await page.getByRole('button', { name: 'Chat with Luna' }).click();
+    await page.getByLabel('Message').fill('Tell me a long story about comets');
+    await page.evaluate(RECORD_RENDERS);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.waitForFunction(`(window.renders ?? []).length >= 2`, undefined, { timeout: 60_000 });
+    await page.getByRole('button', { name: 'Stop reply' }).click();
+    await page.getByTestId('streaming-reply').waitFor({ state: 'detached', timeout: 60_000 });
+    const reply = page.locator('.message.theirs').last();
+    await reply.getByText('(stopped)').waitFor();
+    const renders = (await page.evaluate('window.renders')) as string[];
+    expect((await reply.locator('.text').innerText()).startsWith(renders[0]!.trim())).toBe(true);
+    await page.getByRole('button', { name: 'Send' }).waitFor();
+  });
+
   test('sign out forgets the session; the app asks to sign in again', async () => {
     session = await launchBrowser({ viewport: { width: 390, height: 844 } });
     const { page } = session;
