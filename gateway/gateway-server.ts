@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import { buildSchema, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
@@ -29,6 +30,7 @@ import { FederatedSubscriptions } from './federated-subscriptions.js';
 import { SubscriptionPlanner } from './subscription-planner.js';
 import { createUndiciFetcher } from './undici-fetcher.js';
 import { createRealtime } from './realtime.js';
+import { createStaticSite } from './static-site.js';
 
 export interface GatewayOptions {
   port?: number;
@@ -111,6 +113,8 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
     stopOnTerminationSignals: false,
     validationRules,
     plugins: [
+      // Browsers get the project's own GraphiQL (static-site.ts), not Apollo's CDN-loaded Sandbox.
+      ApolloServerPluginLandingPageDisabled(),
       requestHygienePlugin({ hideSchemaDetails: config.production }),
       metricsPlugin(metrics),
       errorsAndLogsPlugin(logger),
@@ -167,6 +171,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
       clientAddress: clientAddress(req, config.TRUST_PROXY),
     }),
     intercept: realtime.intercept,
+    site: createStaticSite({ graphiql: config.introspection }),
     ready: async () => accepting && apiSchema !== undefined && (await state.ping()),
   });
 

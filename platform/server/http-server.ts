@@ -24,6 +24,11 @@ export interface GraphQLHttpOptions<Ctx extends BaseContext> {
    * transports: SSE and multipart subscriptions); resolves true when it answered it.
    */
   intercept?: (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<boolean>;
+  /**
+   * May answer any GET before the API routes (the gateway's web app and GraphiQL); resolves true
+   * when it answered. Not guarded: static files carry no identity.
+   */
+  site?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<boolean>;
   /** May refuse the request outright; runs before the body is parsed. */
   guard?: (req: IncomingMessage, requestId: string) => Promise<Refusal | null>;
   context: (req: IncomingMessage, requestId: string) => Promise<Ctx>;
@@ -96,6 +101,7 @@ export function createGraphQLHttpServer<Ctx extends BaseContext>(options: GraphQ
         res.end(await metrics.registry.metrics());
         return;
       }
+      if (await options.site?.(req, res, url.pathname)) return;
       if (url.pathname !== '/graphql') {
         sendError(
           res,
