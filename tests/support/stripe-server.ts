@@ -469,3 +469,36 @@ export async function deliverWebhook(
   });
   return { status: response.status, body: await response.text() };
 }
+
+export const TEST_PRICES: Record<string, TestPrice> = {
+  price_standard_monthly: { unitAmount: 999, currency: 'eur' },
+  price_premium_monthly: { unitAmount: 1999, currency: 'eur' },
+  price_vip_monthly: { unitAmount: 4999, currency: 'eur' },
+};
+
+export const TEST_REDIRECT_ORIGIN = 'https://app.nexus.test';
+
+/** The users subgraph's billing settings for a local server (read from process.env when services start). */
+export function billingEnv(stripe: StripeTestServer, webhookSecret: string): Record<string, string> {
+  return {
+    STRIPE_API_KEY: stripe.apiKey,
+    STRIPE_WEBHOOK_SECRET: webhookSecret,
+    STRIPE_PRICE_STANDARD: 'price_standard_monthly',
+    STRIPE_PRICE_PREMIUM: 'price_premium_monthly',
+    STRIPE_PRICE_VIP: 'price_vip_monthly',
+    STRIPE_API_BASE_URL: stripe.baseUrl,
+    BILLING_REDIRECT_ORIGINS: `${TEST_REDIRECT_ORIGIN}, http://localhost:5173`,
+  };
+}
+
+/** Sets variables for the duration of a stack start; returns how to put the old values back. */
+export function withEnv(vars: Record<string, string>): () => void {
+  const saved = Object.fromEntries(Object.keys(vars).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}

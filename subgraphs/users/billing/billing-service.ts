@@ -268,7 +268,8 @@ export class BillingService {
       throw forbidden('Invoices are visible to their owner only');
     }
     const size = pageSize(first);
-    if (after !== null && !INVOICE_CURSOR.test(after)) throw badInput('after is not a valid cursor', 'after');
+    if (after !== null && after !== undefined && !INVOICE_CURSOR.test(after))
+      throw badInput('after is not a valid cursor', 'after');
     const empty: Page<Invoice> = { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
     if (!this.enabled || size === 0) return empty;
     const customer = await this.customerIdOf(scope.em, userId);
