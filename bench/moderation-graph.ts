@@ -39,7 +39,7 @@ import {
   type Poster,
 } from './harness.js';
 import { ENGLISH, message } from './moderation-classifier.js';
-import { freePorts, ROOT, ServerProcess } from './servers.js';
+import { BENCH_PLAN_ENTITLEMENTS, freePorts, ROOT, ServerProcess } from './servers.js';
 
 const DECISION_TARGET_MS = 100;
 const QUEUE_TARGET_MS = 20;
@@ -72,6 +72,7 @@ async function startGraph(env: NodeJS.ProcessEnv, ports: number[]): Promise<Grap
     name: 'graph (scripts/start.js)',
     args: [join(ROOT, 'dist/scripts/start.js')],
     env: {
+      PLAN_ENTITLEMENTS: BENCH_PLAN_ENTITLEMENTS,
       ...env,
       GATEWAY_PORT: String(gateway),
       USERS_PORT: String(users),

@@ -189,10 +189,19 @@ export interface Subgraphs {
   stop(): Promise<void>;
 }
 
+/**
+ * Benchmarks send far more than a FREE account's daily messages from one account: they run
+ * with the FREE plan's limits lifted (platform/plans.ts), unless PLAN_ENTITLEMENTS is given.
+ */
+export const BENCH_PLAN_ENTITLEMENTS = JSON.stringify({
+  FREE: { messagesPerDay: 1_000_000_000, companionsOwned: 1_000_000, longestMessageChars: 100_000 },
+});
+
 /** Each subgraph alone in its process (`node dist/subgraphs/<name>/main.js`), on free ports. */
 export async function startSubgraphs(env: NodeJS.ProcessEnv): Promise<Subgraphs> {
   const [usersPort, companionsPort] = await freePorts(2);
   const base: NodeJS.ProcessEnv = {
+    PLAN_ENTITLEMENTS: BENCH_PLAN_ENTITLEMENTS,
     ...env,
     HOST: '127.0.0.1',
     USERS_PORT: String(usersPort),

@@ -14,6 +14,10 @@ export const ErrorCode = {
   QUERY_TOO_COMPLEX: 'QUERY_TOO_COMPLEX',
   /** A dependency (shared state) is down: retry later. HTTP 503 when refused before GraphQL. */
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  /** Stripe is not configured on this deployment: billing operations are off, the rest works. */
+  BILLING_DISABLED: 'BILLING_DISABLED',
+  /** Over a plan limit; `limit`, `quota` and `resetsAt` (null: not time-based) in extensions. */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -32,8 +32,13 @@ export interface GraphQLHttpOptions<Ctx extends BaseContext> {
   /** May refuse the request outright; runs before the body is parsed. */
   guard?: (req: IncomingMessage, requestId: string) => Promise<Refusal | null>;
   context: (req: IncomingMessage, requestId: string) => Promise<Ctx>;
+  /** Other paths the service answers itself (e.g. the users service's Stripe webhook), by exact path. */
+  routes?: Record<string, RouteHandler>;
   ready: () => Promise<boolean>;
 }
+
+/** Answers one request on its own path, outside GraphQL (reads the raw body itself). */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => Promise<void>;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -102,6 +107,11 @@ export function createGraphQLHttpServer<Ctx extends BaseContext>(options: GraphQ
         return;
       }
       if (await options.site?.(req, res, url.pathname)) return;
+      const route = options.routes?.[url.pathname];
+      if (route) {
+        await route(req, res, requestId);
+        return;
+      }
       if (url.pathname !== '/graphql') {
         sendError(
           res,

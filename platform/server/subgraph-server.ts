@@ -19,7 +19,7 @@ import { Loaders } from '../loaders.js';
 import { createMetrics, metricsPlugin, type ServiceMetrics } from '../metrics.js';
 import { openDatabase, type Orm } from '../orm.js';
 import { errorsAndLogsPlugin } from './apollo-plugins.js';
-import { createGraphQLHttpServer } from './http-server.js';
+import { createGraphQLHttpServer, type RouteHandler } from './http-server.js';
 import type { Runtime } from './runtime.js';
 
 const BAD_IDENTITY = 'The identity presented for this operation is invalid or expired';
@@ -43,6 +43,8 @@ export interface SubgraphModule<Services> {
   /** Validates the subgraph's own settings before anything starts; throws ConfigError naming the variable. */
   checkSettings?(env: NodeJS.ProcessEnv): void;
   createServices(deps: ServiceDeps): Services;
+  /** HTTP endpoints besides /graphql (webhooks), by exact path; they do their own authentication. */
+  routes?(deps: ServiceDeps, services: Services): Record<string, RouteHandler>;
   /** Starts the subgraph's event consumers; returns how to stop them. */
   startConsumers?(deps: ServiceDeps, services: Services): Promise<() => Promise<void>>;
 }
@@ -151,6 +153,7 @@ export async function startSubgraph<Services>(
       return null;
     },
     context: async (req, requestId) => contextFor(identities.get(req) ?? null, requestId),
+    routes: module.routes?.(deps, services),
     ready: async () => accepting && (await orm.isConnected()) && (await runtime.state.ping()),
   });
 

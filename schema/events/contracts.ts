@@ -47,6 +47,11 @@ export const eventCatalog = {
     topics: [Topic.userLifecycle, Topic.analytics],
     payload: z.object({ from: status, to: status, reason: z.string().nullable() }),
   },
+  /** The plan a user holds changed (billing webhooks); companions applies the new entitlements. */
+  'user.plan_changed': {
+    topics: [Topic.userLifecycle],
+    payload: z.object({ from: plan, to: plan, subscriptionId: z.string().nullable() }),
+  },
   'companion.created': {
     topics: [Topic.analytics],
     payload: z.object({ companionId: z.uuid(), visibility: z.enum(['PRIVATE', 'PUBLIC']) }),
@@ -73,7 +78,7 @@ export const eventCatalog = {
     }),
   },
   /**
-   * Billing (planned: no producer yet). Amounts in the currency's minor unit; `monthlyAmountCents`
+   * Billing (users subgraph, from Stripe webhooks). Amounts in the currency's minor unit; `monthlyAmountCents`
    * is what the subscription adds to MRR; `previousPlan` tells upgrades from FREE apart.
    */
   'subscription.created': {

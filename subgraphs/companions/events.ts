@@ -22,10 +22,17 @@ export const accountStatusEvents = consumerOf({
   types: ['user.registered', 'user.status_changed'],
 });
 
+/** Plans, for the entitlements enforced here (services/entitlements.ts). */
+export const accountPlanEvents = consumerOf({
+  groupId: 'companions.account-plans',
+  topic: Topic.userLifecycle,
+  types: ['user.plan_changed'],
+});
+
 export const moderationDecisionEvents = consumerOf({
   groupId: 'companions.moderation-decisions',
   topic: Topic.moderationDecisions,
   types: ['moderation.decided', 'moderation.reversed'],
 });
 
-export const consumers = [accountStatusEvents, moderationDecisionEvents] as const;
+export const consumers = [accountStatusEvents, accountPlanEvents, moderationDecisionEvents] as const;

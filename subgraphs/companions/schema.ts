@@ -8,12 +8,21 @@ import { ConversationResolver } from './resolvers/conversation-resolver.js';
 import { MessageResolver, ReplyChunkResolver } from './resolvers/message-resolver.js';
 import { companionsReferenceResolvers } from './resolvers/references.js';
 import { UserCompanionsResolver } from './resolvers/user-resolver.js';
+import { UserUsageResolver } from './resolvers/entitlement-resolver.js';
+import { loadPlanTable } from '../../platform/plans.js';
 import { createCompanionsServices, type CompanionsServices } from './services/index.js';
 import { readThresholds } from '../../platform/content-safety/thresholds.js';
 
 export function buildCompanionsSchema() {
   return buildFederatedSchema({
-    resolvers: [CompanionResolver, ConversationResolver, MessageResolver, ReplyChunkResolver, UserCompanionsResolver],
+    resolvers: [
+      CompanionResolver,
+      ConversationResolver,
+      MessageResolver,
+      ReplyChunkResolver,
+      UserCompanionsResolver,
+      UserUsageResolver,
+    ],
     referenceResolvers: companionsReferenceResolvers,
   });
 }
@@ -23,10 +32,14 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
   entities: companionsEntities,
   migrations: companionsMigrations,
   buildSchema: buildCompanionsSchema,
-  checkSettings: (env) => void readThresholds(env),
+  checkSettings: (env) => {
+    readThresholds(env);
+    loadPlanTable(env);
+  },
   createServices: createCompanionsServices,
   async startConsumers({ orm, bus, logger }, services) {
     const stopStatuses = await services.statuses.startConsumer(orm, bus, logger);
+    const stopPlans = await services.entitlements.startConsumer(orm, bus, logger);
     const stopEnforcement = await services.enforcement.startConsumer(orm, bus);
     const stopCancels = await services.chat.startCancelListener();
     services.progress.start();
@@ -35,7 +48,7 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
       await services.sweeper.stop();
       await services.chat.stop();
       await services.progress.stop();
-      await Promise.all([stopStatuses(), stopEnforcement(), stopCancels()]);
+      await Promise.all([stopStatuses(), stopPlans(), stopEnforcement(), stopCancels()]);
     };
   },
 };

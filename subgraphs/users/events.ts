@@ -15,6 +15,12 @@ export const publishes = [
   'user.profile_updated',
   'user.status_changed',
   'content.posted',
+  // Billing (billing/billing-webhooks.ts), from Stripe's webhooks.
+  'user.plan_changed',
+  'subscription.created',
+  'subscription.cancelled',
+  'payment.completed',
+  'payment.failed',
 ] as const satisfies readonly EventType[];
 
 export const moderationDecisionEvents = consumerOf({

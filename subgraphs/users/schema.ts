@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import type { SubgraphModule } from '../../platform/server/subgraph-server.js';
 import { buildFederatedSchema } from '../../platform/federation.js';
+import { BillingResolver } from './billing/billing-resolver.js';
+import { loadBillingSettings } from './billing/settings.js';
+import { stripeWebhookRoute, WEBHOOK_PATH } from './billing/webhook-route.js';
 import { usersEntities } from './entities/index.js';
 import { usersMigrations } from './migrations/index.js';
 import { AuthResolver } from './resolvers/auth-resolver.js';
@@ -10,7 +13,7 @@ import { createUsersServices, type UsersServices } from './services/index.js';
 
 export function buildUsersSchema() {
   return buildFederatedSchema({
-    resolvers: [UserResolver, AuthResolver],
+    resolvers: [UserResolver, AuthResolver, BillingResolver],
     referenceResolvers: userReferenceResolvers,
   });
 }
@@ -20,7 +23,21 @@ export const usersSubgraph: SubgraphModule<UsersServices> = {
   entities: usersEntities,
   migrations: usersMigrations,
   buildSchema: buildUsersSchema,
+  checkSettings: (env) => void loadBillingSettings(env),
   createServices: createUsersServices,
+  routes: ({ config, state, logger }, services) => {
+    const settings = loadBillingSettings(process.env);
+    return {
+      [WEBHOOK_PATH]: stripeWebhookRoute({
+        webhooks: services.billingWebhooks,
+        secret: settings?.webhookSecret ?? null,
+        limiter: state.rateLimiter('stripe-webhooks', settings?.webhookPerSecond ?? 50),
+        trustProxy: config.TRUST_PROXY,
+        metrics: services.billingMetrics,
+        logger,
+      }),
+    };
+  },
   async startConsumers({ bus, logger }, services) {
     const stopDecisions = await services.enforcement.startConsumer(bus, logger);
     services.suspensions.start();

@@ -2,10 +2,11 @@ import { OutboxMessage } from '../../../platform/events/outbox-message.js';
 import { AccountStatus } from './account-status.js';
 import { Companion } from './companion.js';
 import { Conversation } from './conversation.js';
+import { AccountPlan } from './entitlement-plan.js';
 import { Message } from './message.js';
 import { AppliedModerationEvent } from './moderation-event.js';
 
-export { AccountStatus, AppliedModerationEvent, Companion, Conversation, Message };
+export { AccountPlan, AccountStatus, AppliedModerationEvent, Companion, Conversation, Message };
 
 /** Everything the companions database holds, the outbox included. */
 export const companionsEntities = [
@@ -13,6 +14,7 @@ export const companionsEntities = [
   Conversation,
   Message,
   AccountStatus,
+  AccountPlan,
   AppliedModerationEvent,
   OutboxMessage,
 ];

@@ -8,8 +8,10 @@ import type { Orm } from '../../../platform/orm.js';
 import type { TextChecker } from '../../../platform/content-safety/text-check.js';
 import { Conversation } from '../entities/conversation.js';
 import { Message, type MessageStatus } from '../entities/message.js';
+import type { Entitlements } from '../../../platform/plans.js';
 import type { AccountStatuses } from './account-statuses.js';
 import type { ConversationService } from './conversation-service.js';
+import type { EntitlementService } from './entitlements.js';
 import { isUuid } from './loaders.js';
 import { LlmError, type LlmProvider } from './llm/provider.js';
 import { buildPrompt } from './prompt.js';
@@ -55,6 +57,7 @@ export class ChatService {
       outbox: OutboxRelay;
       conversations: ConversationService;
       statuses: AccountStatuses;
+      entitlements: EntitlementService;
       /** The local classifier with the moderation thresholds: rejects text in-line, before and after the model. */
       checker: TextChecker;
       logger: Logger;
@@ -79,6 +82,8 @@ export class ChatService {
     }
     // Refuse before storing anything: a reply that cannot stream would only fail at once.
     if (!(await this.deps.streams.available())) throw unavailable('Replies cannot stream right now; try again shortly');
+    // The plan's limits (length, messages a day), then its context budget and model for the reply.
+    const plan = await this.deps.entitlements.checkMessage(em, userId, text.length);
     const { message, reply } = await em.transactional(async (tx) => {
       const now = new Date();
       const message = tx.create(Message, {
@@ -118,7 +123,7 @@ export class ChatService {
       return { message, reply };
     });
     this.deps.outbox.kick();
-    this.track(this.generate(conversation.id, reply.id, userId));
+    this.track(this.generate(conversation.id, reply.id, userId, plan));
     return { message, reply };
   }
 
@@ -249,7 +254,12 @@ export class ChatService {
     this.running.add(tracked);
   }
 
-  private async generate(conversationId: string, replyId: string, userId: string): Promise<void> {
+  private async generate(
+    conversationId: string,
+    replyId: string,
+    userId: string,
+    plan?: Pick<Entitlements, 'contextTokenBudget' | 'model'>,
+  ): Promise<void> {
     const { orm, llm, streams, progress, settings, logger } = this.deps;
     const controller = new AbortController();
     this.generating.set(replyId, controller);
@@ -265,8 +275,14 @@ export class ChatService {
         { conversation: conversationId, status: { $in: ['COMPLETE', 'CANCELLED'] } },
         { orderBy: { id: 'desc' }, limit: HISTORY_LIMIT },
       );
-      const messages = buildPrompt(conversation.companion, history.reverse(), settings.contextTokenBudget);
-      const stream = llm.stream({ messages, signal: controller.signal, maxTokens: settings.maxCompletionTokens });
+      const budget = plan?.contextTokenBudget ?? settings.contextTokenBudget;
+      const messages = buildPrompt(conversation.companion, history.reverse(), budget);
+      const stream = llm.stream({
+        messages,
+        signal: controller.signal,
+        maxTokens: settings.maxCompletionTokens,
+        ...(plan?.model ? { model: plan.model } : {}),
+      });
       for (;;) {
         const step = await stream.next();
         if (step.done) {

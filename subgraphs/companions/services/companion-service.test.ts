@@ -17,6 +17,8 @@ import { companionsMigrations as migrations } from '../migrations/index.js';
 import { AccountStatuses } from './account-statuses.js';
 import { canSee, CompanionService, isAvailable, showsPersona } from './companion-service.js';
 import { ConversationService } from './conversation-service.js';
+import { EntitlementService } from './entitlements.js';
+import { DEFAULT_ENTITLEMENTS } from '../../../platform/plans.js';
 
 const owner: Identity = { userId: 'owner', role: 'USER', sessionId: 's1' };
 const other: Identity = { userId: 'other', role: 'USER', sessionId: 's2' };
@@ -87,7 +89,7 @@ describe('services take one request scope', () => {
     // Never started: kick() is a no-op, events stay staged in the outbox table.
     const outbox = new OutboxRelay({ orm, bus: runtime.bus, logger: runtime.logger });
     statuses = new AccountStatuses();
-    companions = new CompanionService(outbox);
+    companions = new CompanionService(outbox, new EntitlementService(DEFAULT_ENTITLEMENTS));
     conversations = new ConversationService(outbox, statuses);
   }, 120_000);
 

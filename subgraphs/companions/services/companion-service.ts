@@ -5,6 +5,7 @@ import { notFound, unauthenticated } from '../../../platform/errors.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
 import { decodeCursor, pageSize, toPage, type Page } from '../../../platform/pagination.js';
 import { Companion } from '../entities/companion.js';
+import type { EntitlementService } from './entitlements.js';
 import { companionLoader } from './loaders.js';
 import { isStaff } from './staff.js';
 import { validateCompanion, type CompanionFields } from './validation.js';
@@ -38,13 +39,17 @@ export function showsPersona(companion: Companion, viewer: Identity | null): boo
 
 /** Companions: only the owner edits or deletes; PUBLIC ones are listed for everyone. */
 export class CompanionService {
-  constructor(private readonly outbox: OutboxRelay) {}
+  constructor(
+    private readonly outbox: OutboxRelay,
+    private readonly entitlements: EntitlementService,
+  ) {}
 
   async create(scope: RequestScope, input: CompanionFields): Promise<Companion> {
     const viewer = scope.identity;
     if (!viewer) throw unauthenticated();
     const fields = validateCompanion(input);
     const companion = await scope.em.transactional(async (tx) => {
+      await this.entitlements.checkNewCompanion(tx, viewer.userId);
       const created = tx.create(Companion, { ...fields, ownerId: viewer.userId });
       stageEvent(tx, 'companion.created', {
         userId: viewer.userId,

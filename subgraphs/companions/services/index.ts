@@ -1,7 +1,9 @@
 import { readThresholds } from '../../../platform/content-safety/thresholds.js';
 import { TextChecker } from '../../../platform/content-safety/text-check.js';
 import type { ServiceDeps, SubgraphContext } from '../../../platform/server/subgraph-server.js';
+import { loadPlanTable } from '../../../platform/plans.js';
 import { AccountStatuses } from './account-statuses.js';
+import { EntitlementService } from './entitlements.js';
 import { ChatService } from './chat-service.js';
 import { CompanionService } from './companion-service.js';
 import { ConversationService } from './conversation-service.js';
@@ -16,6 +18,7 @@ export interface CompanionsServices {
   conversations: ConversationService;
   chat: ChatService;
   statuses: AccountStatuses;
+  entitlements: EntitlementService;
   enforcement: ModerationEnforcement;
   progress: ReplyProgress;
   sweeper: ReplySweeper;
@@ -25,6 +28,7 @@ export type CompanionsContext = SubgraphContext<CompanionsServices>;
 
 export function createCompanionsServices({ config, state, outbox, orm, logger }: ServiceDeps): CompanionsServices {
   const statuses = new AccountStatuses();
+  const entitlements = new EntitlementService(loadPlanTable(process.env));
   const conversations = new ConversationService(outbox, statuses);
   const staleAfterMs = config.replyStaleAfterMs;
   // Several writes (and sweeps) fit in the stale window, so a live reply is never mistaken for a dead one.
@@ -42,6 +46,7 @@ export function createCompanionsServices({ config, state, outbox, orm, logger }:
     outbox,
     conversations,
     statuses,
+    entitlements,
     // The same MODERATION_AUTO_* variables the moderation subgraph reads, so both draw the same line.
     checker: new TextChecker(readThresholds(process.env)),
     logger,
@@ -60,10 +65,11 @@ export function createCompanionsServices({ config, state, outbox, orm, logger }:
     settle: (reply, cutoff) => chat.settleStale(reply, cutoff),
   });
   return {
-    companions: new CompanionService(outbox),
+    companions: new CompanionService(outbox, entitlements),
     conversations,
     chat,
     statuses,
+    entitlements,
     enforcement: new ModerationEnforcement(logger),
     progress,
     sweeper,

@@ -1,4 +1,5 @@
 import { OutboxMessage } from '../../../platform/events/outbox-message.js';
+import { billingEntities } from '../billing/entities.js';
 import { ProcessedDecision } from './processed-decision.js';
 import { RefreshToken } from './refresh-token.js';
 import { Session } from './session.js';
@@ -7,4 +8,4 @@ import { User } from './user.js';
 export { ProcessedDecision, RefreshToken, Session, User };
 
 /** Everything the users database holds, the outbox included. */
-export const usersEntities = [User, Session, RefreshToken, ProcessedDecision, OutboxMessage];
+export const usersEntities = [User, Session, RefreshToken, ProcessedDecision, ...billingEntities, OutboxMessage];

@@ -4,8 +4,9 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Role, UserStatus } from '../../../platform/auth/identity.js';
 import { ROLES, USER_STATUSES } from '../../../platform/auth/identity.js';
 
-export const PLANS = ['FREE', 'STANDARD', 'PREMIUM', 'VIP'] as const;
-export type Plan = (typeof PLANS)[number];
+import { PLANS, type Plan } from '../../../platform/plans.js';
+
+export { PLANS, type Plan };
 
 @Entity({ tableName: 'users' })
 export class User {

@@ -2,6 +2,14 @@ import { createPasswordHasher } from '../../../platform/auth/password.js';
 import { createTokenIssuer } from '../../../platform/auth/jwt.js';
 import { Revocations } from '../../../platform/auth/revocation.js';
 import type { ServiceDeps, SubgraphContext } from '../../../platform/server/subgraph-server.js';
+import {
+  BillingService,
+  createBillingMetrics,
+  type BillingMetrics,
+  createStripeClient,
+} from '../billing/billing-service.js';
+import { BillingWebhooks } from '../billing/billing-webhooks.js';
+import { loadBillingSettings } from '../billing/settings.js';
 import { AccountService } from './account-service.js';
 import { ModerationEnforcement } from './moderation-enforcement.js';
 import { SessionService } from './session-service.js';
@@ -13,6 +21,10 @@ export interface UsersServices {
   sessions: SessionService;
   enforcement: ModerationEnforcement;
   suspensions: SuspensionSweeper;
+  billing: BillingService;
+  /** null when billing is off. */
+  billingWebhooks: BillingWebhooks | null;
+  billingMetrics: BillingMetrics;
 }
 
 export type UsersContext = SubgraphContext<UsersServices>;
@@ -20,7 +32,7 @@ export type UsersContext = SubgraphContext<UsersServices>;
 /** How often expired suspensions are looked for (sign-in also checks, so this only bounds the event's delay). */
 const SUSPENSION_SWEEP_INTERVAL_MS = 1000;
 
-export function createUsersServices({ config, state, outbox, orm, logger }: ServiceDeps): UsersServices {
+export function createUsersServices({ config, state, outbox, orm, logger, metrics }: ServiceDeps): UsersServices {
   const tokens = createTokenIssuer({
     secret: config.jwtSecret,
     issuer: config.JWT_ISSUER,
@@ -42,5 +54,13 @@ export function createUsersServices({ config, state, outbox, orm, logger }: Serv
   const statuses = new StatusChanges({ sessions, revocations, outbox });
   const accounts = new AccountService({ passwords, sessions, statuses, suspensions, outbox });
   const enforcement = new ModerationEnforcement({ orm, statuses });
-  return { accounts, sessions, enforcement, suspensions };
+  const billingSettings = loadBillingSettings(process.env);
+  const stripe = billingSettings ? createStripeClient(billingSettings) : null;
+  const billingMetrics = createBillingMetrics(metrics.registry);
+  const billing = new BillingService({ settings: billingSettings, stripe, orm, logger, metrics: billingMetrics });
+  const billingWebhooks =
+    billingSettings && stripe
+      ? new BillingWebhooks({ settings: billingSettings, stripe, orm, outbox, logger, metrics: billingMetrics })
+      : null;
+  return { accounts, sessions, enforcement, suspensions, billing, billingWebhooks, billingMetrics };
 }

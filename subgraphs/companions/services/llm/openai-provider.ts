@@ -93,7 +93,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
       const upstream = await Promise.race([
         client.chat.completions.create(
           {
-            model: options.model,
+            model: request.model ?? options.model,
             messages: request.messages,
             stream: true,
             stream_options: { include_usage: true },

@@ -10,6 +10,8 @@ export interface CompletionRequest {
   /** Aborting stops the upstream request (cancelReply, shutdown). */
   signal: AbortSignal;
   maxTokens?: number;
+  /** A model other than the provider's configured one (a plan's entitlement); offline ignores it. */
+  model?: string;
 }
 
 export interface CompletionResult {

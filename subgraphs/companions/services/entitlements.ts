@@ -1,0 +1,141 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { appError, ErrorCode } from '../../../platform/errors.js';
+import type { EventBus } from '../../../platform/events/event-bus.js';
+import { consumeEvents } from '../../../platform/events/typed-consumer.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { Orm } from '../../../platform/orm.js';
+import {
+  nextDailyReset,
+  startOfUtcDay,
+  type Entitlements,
+  type Plan,
+  type PlanTable,
+} from '../../../platform/plans.js';
+import { Companion } from '../entities/companion.js';
+import { AccountPlan } from '../entities/entitlement-plan.js';
+import { accountPlanEvents } from '../events.js';
+
+export interface Usage {
+  plan: Plan;
+  messagesToday: number;
+  messagesLimit: number;
+  companionsOwned: number;
+  companionsLimit: number;
+  /** When messagesToday starts again from 0 (next UTC midnight). */
+  resetsAt: Date;
+}
+
+export type Quota = 'MESSAGES_PER_DAY' | 'COMPANIONS_OWNED' | 'MESSAGE_LENGTH';
+
+function quotaExceeded(quota: Quota, message: string, limit: number, resetsAt: Date | null) {
+  return appError(ErrorCode.QUOTA_EXCEEDED, message, {
+    quota,
+    limit,
+    resetsAt: resetsAt?.toISOString() ?? null,
+  });
+}
+
+/**
+ * Plan entitlements, enforced where the work happens: the plan table (platform/plans.ts)
+ * applied to the plan this subgraph knows for the account. Over a limit → QUOTA_EXCEEDED with
+ * `quota`, `limit` and `resetsAt`. A downgrade keeps what exists (companions) and blocks new.
+ */
+export class EntitlementService {
+  constructor(private readonly table: PlanTable) {}
+
+  async planOf(em: EntityManager, userId: string): Promise<Plan> {
+    return (await em.findOne(AccountPlan, { userId }))?.plan ?? 'FREE';
+  }
+
+  async of(em: EntityManager, userId: string): Promise<Entitlements> {
+    return this.table[await this.planOf(em, userId)];
+  }
+
+  /** The user's messages since the start of the UTC day (blocked ones count: they were sent). */
+  async messagesToday(em: EntityManager, userId: string, now = new Date()): Promise<number> {
+    const [row] = await em.getConnection().execute<{ n: string | number }[]>(
+      `select count(*) as n from "messages" m join "conversations" c on c."id" = m."conversation_id"
+       where c."user_id" = ? and m."role" = 'USER' and m."created_at" >= ?`,
+      [userId, startOfUtcDay(now)],
+      'all',
+      em.getTransactionContext(),
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async companionsOwned(em: EntityManager, userId: string): Promise<number> {
+    return em.count(Companion, { ownerId: userId, deletedAt: null });
+  }
+
+  /** Before a message is stored: its length and the day's count. */
+  async checkMessage(em: EntityManager, userId: string, length: number): Promise<Entitlements> {
+    const plan = await this.of(em, userId);
+    if (length > plan.longestMessageChars) {
+      throw quotaExceeded(
+        'MESSAGE_LENGTH',
+        `Your plan allows messages of up to ${plan.longestMessageChars} characters`,
+        plan.longestMessageChars,
+        null,
+      );
+    }
+    const now = new Date();
+    if ((await this.messagesToday(em, userId, now)) >= plan.messagesPerDay) {
+      throw quotaExceeded(
+        'MESSAGES_PER_DAY',
+        `Your plan allows ${plan.messagesPerDay} messages a day`,
+        plan.messagesPerDay,
+        nextDailyReset(now),
+      );
+    }
+    return plan;
+  }
+
+  /** Before a companion is created (inside its transaction). */
+  async checkNewCompanion(em: EntityManager, userId: string): Promise<void> {
+    const plan = await this.of(em, userId);
+    if ((await this.companionsOwned(em, userId)) >= plan.companionsOwned) {
+      throw quotaExceeded(
+        'COMPANIONS_OWNED',
+        `Your plan allows ${plan.companionsOwned} companions; delete one or upgrade`,
+        plan.companionsOwned,
+        null,
+      );
+    }
+  }
+
+  async usage(em: EntityManager, userId: string): Promise<Usage> {
+    const now = new Date();
+    const plan = await this.planOf(em, userId);
+    const limits = this.table[plan];
+    const [messagesToday, companionsOwned] = await Promise.all([
+      this.messagesToday(em, userId, now),
+      this.companionsOwned(em, userId),
+    ]);
+    return {
+      plan,
+      messagesToday,
+      messagesLimit: limits.messagesPerDay,
+      companionsOwned,
+      companionsLimit: limits.companionsOwned,
+      resetsAt: nextDailyReset(now),
+    };
+  }
+
+  /** Idempotent: an event older than what is stored (redelivered, reordered) changes nothing. */
+  async apply(em: EntityManager, userId: string, plan: Plan, changedAt: Date): Promise<void> {
+    await em.getConnection().execute(
+      `insert into "account_plans" ("user_id", "plan", "changed_at") values (?, ?, ?)
+       on conflict ("user_id") do update set "plan" = excluded."plan", "changed_at" = excluded."changed_at"
+       where "account_plans"."changed_at" < excluded."changed_at"`,
+      [userId, plan, changedAt],
+    );
+  }
+
+  async startConsumer(orm: Orm, bus: EventBus, logger: Logger): Promise<() => Promise<void>> {
+    const consumer = await consumeEvents(bus, logger, accountPlanEvents, {
+      'user.plan_changed': (event) =>
+        this.apply(orm.em.fork(), event.userId, event.payload.to, new Date(event.occurredAt)),
+    });
+    return () => consumer.close();
+  }
+}
