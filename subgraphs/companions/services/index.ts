@@ -23,7 +23,14 @@ export interface CompanionsServices {
 
 export type CompanionsContext = SubgraphContext<CompanionsServices>;
 
-export function createCompanionsServices({ config, state, outbox, orm, logger }: ServiceDeps): CompanionsServices {
+export function createCompanionsServices({
+  config,
+  state,
+  outbox,
+  orm,
+  logger,
+  metrics,
+}: ServiceDeps): CompanionsServices {
   const statuses = new AccountStatuses();
   const conversations = new ConversationService(outbox, statuses);
   const staleAfterMs = config.replyStaleAfterMs;
@@ -36,7 +43,7 @@ export function createCompanionsServices({ config, state, outbox, orm, logger }:
   });
   const chat = new ChatService({
     orm,
-    llm: createLlmProvider(config, logger),
+    llm: createLlmProvider(config, logger, metrics.registry),
     streams: new ReplyStreams(state, config.REPLY_BUFFER_TTL_SECONDS),
     progress,
     outbox,
