@@ -18,7 +18,7 @@ bad() { echo "FAIL  $*"; failed=$((failed + 1)); }
 command -v nginx >/dev/null || { echo "nginx is not installed (apt-get install nginx)"; exit 1; }
 scratch=$(mktemp -d /tmp/nginx-check.XXXXXX)
 cleanup() {
-  [[ -f $scratch/nginx.pid ]] && kill "$(cat "$scratch/nginx.pid")" 2>/dev/null
+  stop_nginx "$scratch"
   stop_started
   rm -rf "$scratch"
 }
@@ -27,42 +27,23 @@ trap cleanup EXIT
 start_graph "$scratch/graph" || { echo "FAIL  the graph did not start"; exit 1; }
 echo "----  graph ready: gateway 127.0.0.1:$GATEWAY_PORT, users 127.0.0.1:$USERS_PORT"
 
-# ------------------------------------------------------------ certificate and config
-mkdir -p "$scratch/tls" "$scratch/acme"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
-  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-  -keyout "$scratch/tls/privkey.pem" -out "$scratch/tls/fullchain.pem" 2>/dev/null ||
-  { echo "FAIL  openssl could not make a certificate"; exit 1; }
-
-http_port=$(free_port) https_port=$(free_port) status_port=$(free_port)
-sed -e "s|/tmp/|$scratch/|" \
-  -e "s|listen 80 default_server|listen 127.0.0.1:$http_port default_server|" \
-  -e "s|listen 443 ssl http2 default_server|listen 127.0.0.1:$https_port ssl http2 default_server|" \
-  -e "s|listen 127.0.0.1:8081|listen 127.0.0.1:$status_port|" \
-  -e "s|server gateway:4000|server 127.0.0.1:$GATEWAY_PORT|" \
-  -e "s|server users:4001|server 127.0.0.1:$USERS_PORT|" \
-  -e "s|/etc/nginx/tls/|$scratch/tls/|" \
-  -e "s|/var/www/acme|$scratch/acme|" \
-  -e "s|/dev/stdout|$scratch/access.log|" \
-  -e "s|/dev/stderr|$scratch/error.log|" \
-  deploy/nginx.conf >"$scratch/nginx.conf"
+# ------------------------------------------------------------ certificate, config, start
+derive_nginx "$scratch" || { echo "FAIL  openssl could not make a certificate"; exit 1; }
+http_port=$NGINX_HTTP_PORT https_port=$NGINX_HTTPS_PORT
 # Only address and path lines may differ from the production file.
 other=$(diff deploy/nginx.conf "$scratch/nginx.conf" | grep '^<' |
   grep -v -E 'listen |server (gateway|users):|/etc/nginx/tls/|/var/www/acme|/tmp/|/dev/std(out|err)' || true)
 if [[ -z $other ]]; then ok "derived config differs from deploy/nginx.conf only in addresses and paths"; else
   bad "derived config changes other lines:"; echo "$other"
 fi
-
 if out=$(nginx -t -c "$scratch/nginx.conf" -p "$scratch" -e "$scratch/error.log" 2>&1); then
   ok "nginx -t ($(nginx -v 2>&1 | sed 's/.*: //'))"
 else
   echo "$out"; bad "nginx -t"; exit 1
 fi
-nginx -c "$scratch/nginx.conf" -p "$scratch" -e "$scratch/error.log" || { bad "nginx did not start"; exit 1; }
-wait_for 20 "nginx pid file" test -s "$scratch/nginx.pid"
+start_nginx "$scratch" || { bad "nginx did not start"; exit 1; }
 https="https://localhost:$https_port"
 curl_tls=(curl -sS --cacert "$scratch/tls/fullchain.pem" --max-time 20)
-wait_for 30 "nginx to answer" "${curl_tls[@]}" -o /dev/null "$https/health/live"
 
 # ------------------------------------------------------------ checks
 body=$("${curl_tls[@]}" -H 'content-type: application/json' --data '{"query":"{ __typename }"}' "$https/graphql")
