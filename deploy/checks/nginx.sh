@@ -24,7 +24,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_graph "$scratch/graph" || { echo "FAIL  the graph did not start"; exit 1; }
+GRAPH_LOG_LEVEL=info start_graph "$scratch/graph" || { echo "FAIL  the graph did not start"; exit 1; }
 echo "----  graph ready: gateway 127.0.0.1:$GATEWAY_PORT, users 127.0.0.1:$USERS_PORT"
 
 # ------------------------------------------------------------ certificate, config, start
@@ -117,7 +117,16 @@ limited=$(grep -o -E '[0-9]+ 429' <<<"$statuses" | cut -d' ' -f1)
 limited_logged=$(grep -c '"status":429' "$scratch/access.log")
 ((limited_logged >= 25)) && ok "status 429 with a RATE_LIMITED body: $limited_logged in the JSON access log" ||
   bad "access log has $limited_logged status-429 lines"
-cp "$scratch/access.log" "${NGINX_ACCESS_LOG_COPY:-/dev/null}" 2>/dev/null || true
+
+# Promtail's pipeline (monitoring/promtail.yml) on the real lines of this run.
+if out=$(python3 monitoring/checks/log_pipeline.py --app "$scratch/graph/graph.out" "$scratch/graph/graph.err" \
+  --nginx-access "$scratch/access.log" --nginx-error "$scratch/error.log" 2>&1); then
+  echo "$out" | sed 's/^/      /'
+  ok "promtail pipeline: JSON fields, regexes, drops and timestamps hold on this run's graph and nginx logs"
+else
+  echo "$out"
+  bad "promtail pipeline on real log lines"
+fi
 
 echo
 echo "deploy/checks/nginx.sh: $passed passed, $failed failed"
