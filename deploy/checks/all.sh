@@ -10,7 +10,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 bash deploy/checks/install.sh || exit 1
 
 checks=("$@")
-((${#checks[@]})) || checks=(nginx monitoring dockerfile compose kubernetes)
+((${#checks[@]})) || checks=(nginx monitoring dockerfile compose kubernetes workflow)
 results=()
 status=0
 for check in "${checks[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Debian's nginx with deploy/nginx.conf in front of a running graph and checks what a
 # client sees: HTTPS query, HTTP -> HTTPS redirect, TLS 1.1 refused, security headers, gzip,
-# a chat reply streamed over wss://, 429 past the burst (API and sign-in), /metrics refused.
+# a chat reply streamed over wss://, 429 past the burst (API and sign-in), /metrics refused;
+# then deploy/smoke.sh through nginx, and promtail's pipeline on this run's log lines.
 # The config nginx runs is derived from the production file by rewriting only addresses and
 # paths (upstreams -> 127.0.0.1 ports, certificate and temp paths -> a scratch directory);
 # the check fails if any other line differs. Exit code non-zero on any failure.
@@ -92,6 +93,15 @@ if chat=$(NODE_EXTRA_CA_CERTS="$scratch/tls/fullchain.pem" "$node" deploy/checks
   ok "$chat"
 else
   bad "chat over wss:// through nginx: $chat"
+fi
+
+# The deploy smoke test (deploy/smoke.sh), as CI/CD runs it after a deploy.
+if out=$(SMOKE_CACERT="$scratch/tls/fullchain.pem" bash deploy/smoke.sh "$https" --public 2>&1); then
+  echo "$out" | sed 's/^/      /'
+  ok "deploy/smoke.sh passes through nginx"
+else
+  echo "$out"
+  bad "deploy/smoke.sh through nginx"
 fi
 
 # Requests at once from one address over one HTTP/2 connection (so they arrive together):
