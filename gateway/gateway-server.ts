@@ -15,6 +15,7 @@ import { Revocations } from '../platform/auth/revocation.js';
 import type { ServiceName } from '../platform/config.js';
 import { ErrorCode } from '../platform/errors.js';
 import { createMetrics, metricsPlugin } from '../platform/metrics.js';
+import { registerCapMetrics } from './subscription-cap-metrics.js';
 import { errorsAndLogsPlugin } from '../platform/server/apollo-plugins.js';
 import { createGraphQLHttpServer, type Refusal } from '../platform/server/http-server.js';
 import type { Runtime } from '../platform/server/runtime.js';
@@ -56,6 +57,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
   // Subscriptions reuse the gateway's data sources for entity fetches and their URLs for graphql-ws.
   const dataSources = new Map<string, SubgraphDataSource>();
   const metrics = createMetrics('gateway');
+  registerCapMetrics(metrics.registry);
   const signer = new IdentitySigner(config.gatewaySecret, config.IDENTITY_TOKEN_TTL_SECONDS);
   const http = createUndiciFetcher({ connections: config.SUBGRAPH_HTTP_CONNECTIONS });
   const merged = new Counter({

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { KeyValueStore } from '../platform/state/shared-state.js';
+import { capLimits, capRefusals, mostHeldByOneUser } from './subscription-cap-metrics.js';
 
 /** A refused subscription: RATE_LIMITED with reason SUBSCRIPTION_LIMIT, the scope and the cap. */
 export interface CapRefusal {
@@ -45,13 +46,18 @@ export class SubscriptionCaps {
     this.leaseSeconds = options.leaseSeconds ?? 60;
     this.refresher = setInterval(() => void this.refresh(), (this.leaseSeconds * 1000) / 3);
     this.refresher.unref();
+    capLimits.set({ scope: 'connection' }, options.perConnection);
+    capLimits.set({ scope: 'user' }, options.perUser);
   }
 
   connection(): ConnectionCaps {
     let open = 0;
     return {
       acquire: async (userKey) => {
-        if (open >= this.options.perConnection) return { refusal: refusal('connection', this.options.perConnection) };
+        if (open >= this.options.perConnection) {
+          capRefusals.inc({ scope: 'connection' });
+          return { refusal: refusal('connection', this.options.perConnection) };
+        }
         open += 1;
         const key = keyOf(userKey);
         let count: number;
@@ -64,9 +70,11 @@ export class SubscriptionCaps {
         if (count > this.options.perUser) {
           open -= 1;
           await this.kv.increment(key, -1, this.leaseSeconds).catch(() => undefined);
+          capRefusals.inc({ scope: 'user' });
           return { refusal: refusal('user', this.options.perUser) };
         }
         this.held.set(userKey, (this.held.get(userKey) ?? 0) + 1);
+        this.showMostHeld();
         let released = false;
         return {
           release: () => {
@@ -76,6 +84,7 @@ export class SubscriptionCaps {
             const left = (this.held.get(userKey) ?? 1) - 1;
             if (left > 0) this.held.set(userKey, left);
             else this.held.delete(userKey);
+            this.showMostHeld();
             this.kv
               .increment(key, -1, this.leaseSeconds)
               // Below zero only after shared state lost the counter (a Redis restart): start again from 0.
@@ -94,6 +103,12 @@ export class SubscriptionCaps {
 
   stop(): void {
     clearInterval(this.refresher);
+  }
+
+  private showMostHeld(): void {
+    let most = 0;
+    for (const count of this.held.values()) most = Math.max(most, count);
+    mostHeldByOneUser.set(most);
   }
 
   private async refresh(): Promise<void> {

@@ -102,7 +102,7 @@ else
 fi
 
 # ---------------------------------------------------------------- YAML
-mapfile -t yaml_files < <(find deploy monitoring -type f \( -name '*.yml' -o -name '*.yaml' \) | sort)
+mapfile -t yaml_files < <(find deploy monitoring -path '*/node_modules' -prune -o -type f \( -name '*.yml' -o -name '*.yaml' \) -print | sort)
 
 if command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null; then
   run_step "YAML parses: ${#yaml_files[@]} files under deploy/ and monitoring/" python3 - "${yaml_files[@]}" <<'PY'
@@ -190,7 +190,8 @@ for path in paths:
                 continue
             expr = (target["expr"].replace("$__rate_interval", "1m").replace("$__interval", "1m")
                     .replace("$service", ".+"))
-            rules.append((f"dashboard:{panel['id']}:{target['refId']}", expr))
+            stem = path.rsplit("/", 1)[-1].removesuffix(".json").replace("-", "_")
+            rules.append((f"dashboard:{stem}:{panel['id']}:{target['refId']}", expr))
 with open(out, "w", encoding="utf-8") as handle:
     handle.write("groups:\n  - name: dashboard-queries\n    rules:\n")
     for name, expr in rules:

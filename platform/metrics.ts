@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { consumerLag } from './events/consumer-lag-metrics.js';
 
 export interface ServiceMetrics {
   registry: Registry;
@@ -24,6 +25,7 @@ export function createMetrics(service: string): ServiceMetrics {
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
   registry.registerMetric(unhandledRejections);
+  registry.registerMetric(consumerLag);
   return {
     registry,
     requests: new Counter({

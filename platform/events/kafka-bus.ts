@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Consumer as KafkaConsumer, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
 import type { BatchConsumerOptions, BusRecord, Consumer, ConsumerOptions, EventBus } from './event-bus.js';
+import { consumerLag } from './consumer-lag-metrics.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -97,6 +98,12 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
           groupId: `${topicPrefix}${groupId}`,
           retry: { retries: 10, restartOnFailure: async () => false },
         });
+        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+          consumerLag.set(
+            { group: groupId, topic: payload.topic, partition: String(payload.partition) },
+            Number(payload.offsetLag),
+          ),
+        );
         const crashed = new Promise<unknown>((resolve) =>
           consumer.on(consumer.events.CRASH, (event) => resolve(event.payload.error)),
         );

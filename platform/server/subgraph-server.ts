@@ -17,6 +17,8 @@ import { ErrorCode } from '../errors.js';
 import { OutboxRelay } from '../events/outbox.js';
 import { Loaders } from '../loaders.js';
 import { createMetrics, metricsPlugin, type ServiceMetrics } from '../metrics.js';
+import { registerDbPoolMetrics } from '../db-pool-metrics.js';
+import { registerOutboxMetrics } from '../events/outbox-metrics.js';
 import { openDatabase, type Orm } from '../orm.js';
 import { errorsAndLogsPlugin } from './apollo-plugins.js';
 import { createGraphQLHttpServer, type RouteHandler } from './http-server.js';
@@ -86,6 +88,8 @@ export async function startSubgraph<Services>(
   const outbox = new OutboxRelay({ orm, bus: runtime.bus, logger });
   // Created before the services, so a subgraph's own metrics land on the registry /metrics serves.
   const metrics = createMetrics(module.name);
+  registerOutboxMetrics(orm, metrics.registry);
+  registerDbPoolMetrics(orm, metrics.registry);
   const deps: ServiceDeps = { ...runtime, logger, orm, outbox, metrics };
   const services = module.createServices(deps);
   const schema = await module.buildSchema();

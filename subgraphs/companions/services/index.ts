@@ -26,7 +26,14 @@ export interface CompanionsServices {
 
 export type CompanionsContext = SubgraphContext<CompanionsServices>;
 
-export function createCompanionsServices({ config, state, outbox, orm, logger }: ServiceDeps): CompanionsServices {
+export function createCompanionsServices({
+  config,
+  state,
+  outbox,
+  orm,
+  logger,
+  metrics,
+}: ServiceDeps): CompanionsServices {
   const statuses = new AccountStatuses();
   const entitlements = new EntitlementService(loadPlanTable(process.env));
   const conversations = new ConversationService(outbox, statuses);
@@ -40,7 +47,7 @@ export function createCompanionsServices({ config, state, outbox, orm, logger }:
   });
   const chat = new ChatService({
     orm,
-    llm: createLlmProvider(config, logger),
+    llm: createLlmProvider(config, logger, metrics.registry),
     streams: new ReplyStreams(state, config.REPLY_BUFFER_TTL_SECONDS),
     progress,
     outbox,

@@ -24,6 +24,8 @@ export interface OpenAiProviderOptions {
   /** Older OpenAI-compatible servers only know `max_tokens`. */
   maxTokensParam?: 'max_completion_tokens' | 'max_tokens';
   logger?: Logger;
+  /** The SDK's fetch; llm-metrics.ts passes one that reads statuses and rate-limit headers. */
+  fetch?: typeof fetch;
 }
 
 type Stop = 'cancelled' | 'first-token-timeout' | 'idle-timeout';
@@ -36,6 +38,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
     // null, not undefined: the SDK would otherwise read OPENAI_BASE_URL itself, past our config.
     baseURL: options.baseURL ?? null,
     maxRetries: options.maxRetries,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     // The SDK's timeout only covers the wait for response headers, per attempt.
     timeout: options.firstTokenTimeoutMs,
     // Only the SDK's one-line retry/failure notes; its debug output would carry prompts.
