@@ -113,8 +113,8 @@ boards = {
         panel("Batch duration p95", 'histogram_quantile(0.95, sum by (le) (rate(analytics_batch_duration_seconds_bucket[$__rate_interval])))', "s"),
         sql("Daily active users", "SELECT day::timestamp AS time, count(*) AS dau FROM analytics_daily_users WHERE day >= now() - interval '90 days' GROUP BY day ORDER BY day"),
         sql("Monthly active users (30-day window)", "SELECT d.day::timestamp AS time, (SELECT count(DISTINCT u.user_id) FROM analytics_daily_users u WHERE u.day > d.day - 30 AND u.day <= d.day) AS mau FROM (SELECT DISTINCT day FROM analytics_daily_users WHERE day >= now() - interval '90 days') d ORDER BY d.day"),
-        panel("Webhooks from Stripe/s (billing)", 'sum(rate(stripe_webhooks_received_total[$__rate_interval]))', "ops"),
-        panel("Checkout sessions created (24h)", 'sum(increase(stripe_checkout_sessions_created_total[24h]))', kind="stat"),
+        panel("Webhooks from Stripe/s (billing)", 'sum(rate(billing_webhooks_received_total[$__rate_interval]))', "ops"),
+        panel("Checkout sessions created (24h)", 'sum(increase(billing_checkout_sessions_created_total[24h]))', kind="stat"),
     ]),
     "nexus-infrastructure.json": board("nexus-infrastructure", "NexusAI · Infrastructure",
         "PostgreSQL, Redis, Kafka (through the app), nginx and the host.", [
