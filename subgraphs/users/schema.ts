@@ -7,10 +7,14 @@ import { AuthResolver } from './resolvers/auth-resolver.js';
 import { UserResolver } from './resolvers/user-resolver.js';
 import { userReferenceResolvers } from './resolvers/user-reference.js';
 import { createUsersServices, type UsersServices } from './services/index.js';
+import { startPrivacy } from './privacy/index.js';
+import { AuditResolver } from './privacy/audit-resolver.js';
+import { ConsentResolver } from './privacy/consent-resolver.js';
+import { ErasureResolver } from './privacy/erasure-resolver.js';
 
 export function buildUsersSchema() {
   return buildFederatedSchema({
-    resolvers: [UserResolver, AuthResolver],
+    resolvers: [UserResolver, AuthResolver, ConsentResolver, AuditResolver, ErasureResolver],
     referenceResolvers: userReferenceResolvers,
   });
 }
@@ -24,7 +28,9 @@ export const usersSubgraph: SubgraphModule<UsersServices> = {
   async startConsumers({ bus, logger }, services) {
     const stopDecisions = await services.enforcement.startConsumer(bus, logger);
     services.suspensions.start();
+    const stopPrivacy = await startPrivacy(bus, logger, services.privacy);
     return async () => {
+      await stopPrivacy();
       await services.suspensions.stop();
       await stopDecisions();
     };

@@ -2,6 +2,7 @@ import { createPasswordHasher } from '../../../platform/auth/password.js';
 import { createTokenIssuer } from '../../../platform/auth/jwt.js';
 import { Revocations } from '../../../platform/auth/revocation.js';
 import type { ServiceDeps, SubgraphContext } from '../../../platform/server/subgraph-server.js';
+import { createPrivacyServices, type PrivacyServices } from '../privacy/index.js';
 import { AccountService } from './account-service.js';
 import { ModerationEnforcement } from './moderation-enforcement.js';
 import { SessionService } from './session-service.js';
@@ -13,6 +14,7 @@ export interface UsersServices {
   sessions: SessionService;
   enforcement: ModerationEnforcement;
   suspensions: SuspensionSweeper;
+  privacy: PrivacyServices;
 }
 
 export type UsersContext = SubgraphContext<UsersServices>;
@@ -40,7 +42,8 @@ export function createUsersServices({ config, state, outbox, orm, logger }: Serv
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
   const statuses = new StatusChanges({ sessions, revocations, outbox });
-  const accounts = new AccountService({ passwords, sessions, statuses, suspensions, outbox });
+  const privacy = createPrivacyServices({ orm, outbox, logger, passwords, sessions, statuses, kv: state.kv });
+  const accounts = new AccountService({ passwords, sessions, statuses, suspensions, outbox, privacy });
   const enforcement = new ModerationEnforcement({ orm, statuses });
-  return { accounts, sessions, enforcement, suspensions };
+  return { accounts, sessions, enforcement, suspensions, privacy };
 }
