@@ -76,8 +76,12 @@ export class ErasureService {
         tx.create(ErasureRequest, {
           userId: user.id,
           hardDeleteAfter: new Date(Date.now() + this.deps.graceDays * DAY_MS),
+          // The users subgraph's own share is done here: the row is anonymised and the
+          // published events that carried the display name leave the outbox.
+          confirmations: { users: new Date().toISOString() },
         }),
       );
+      await tx.nativeDelete(OutboxMessage, { key: user.id, publishedAt: { $ne: null } });
       stageEvent(tx, 'user.erasure_requested', { userId: user.id, actorId: user.id, payload: {} });
       appendAudit(tx, {
         category: 'SECURITY',
@@ -93,16 +97,7 @@ export class ErasureService {
         this.deps.logger.error({ err: error, userId: user.id }, 'erasure hook failed'),
       );
     }
-    await this.eraseOwnPart(user.id);
     return true;
-  }
-
-  /** The users subgraph's share: events it wrote about the user that carry text (display names). */
-  private async eraseOwnPart(userId: string): Promise<void> {
-    await this.deps.orm.em.fork().transactional(async (tx) => {
-      await tx.nativeDelete(OutboxMessage, { key: userId, publishedAt: { $ne: null } });
-      await this.confirm(tx, userId, 'users');
-    });
   }
 
   private async confirm(tx: EntityManager, userId: string, subgraph: ErasingSubgraph): Promise<void> {
