@@ -38,6 +38,11 @@ export type CompanionInput = {
   visibility: Visibility;
 };
 
+/** What a user may allow: ANALYTICS (product analytics of their use), MARKETING (messages about offers). */
+export type ConsentPurpose =
+  | 'ANALYTICS'
+  | 'MARKETING';
+
 /** What kind of content a case is about. */
 export type ContentType =
   | 'AUDIO'
@@ -108,6 +113,10 @@ export type Plan =
   | 'VIP';
 
 export type RegisterInput = {
+  /** The terms and privacy policy version accepted; default the one in force (another is POLICY_OUTDATED). */
+  acceptedPolicyVersion?: string | null | undefined;
+  /** Purposes granted at sign-up; the others are refused. */
+  consents?: Array<ConsentPurpose> | null | undefined;
   displayName: string;
   email: string;
   /** 10 to 128 characters, letters mixed with digits or symbols. */

@@ -16,6 +16,7 @@ export const ALL_TOPICS: Topic[] = Object.values(Topic);
 const role = z.enum(['USER', 'MODERATOR', 'ANALYST', 'ADMIN']);
 const status = z.enum(['ACTIVE', 'WARNED', 'SUSPENDED', 'BANNED', 'DELETED']);
 const plan = z.enum(['FREE', 'STANDARD', 'PREMIUM', 'VIP']);
+const consentPurpose = z.enum(['ANALYTICS', 'MARKETING']);
 const contentType = z.enum(['MESSAGE', 'COMPANION', 'USER_PROFILE', 'IMAGE', 'AUDIO', 'VIDEO']);
 const moderationAction = z.enum([
   'NONE',
@@ -30,7 +31,13 @@ const moderationAction = z.enum([
 export const eventCatalog = {
   'user.registered': {
     topics: [Topic.userLifecycle, Topic.analytics],
-    payload: z.object({ role, plan, status }),
+    payload: z.object({
+      role,
+      plan,
+      status,
+      /** The ANALYTICS consent given at registration (absent on events from before consents existed). */
+      analyticsConsent: z.boolean().optional(),
+    }),
   },
   'user.login': { topics: [Topic.analytics], payload: z.object({ sessionId: z.uuid() }) },
   'user.logout': { topics: [Topic.analytics], payload: z.object({ sessionId: z.uuid() }) },
@@ -51,6 +58,21 @@ export const eventCatalog = {
   'user.plan_changed': {
     topics: [Topic.userLifecycle],
     payload: z.object({ from: plan, to: plan, subscriptionId: z.string().nullable() }),
+  },
+  /**
+   * A consent given or withdrawn (docs/privacy.md). Also on `analytics-events`, so that the
+   * analytics ingest sees it in order with the user's other events (same key, same partition).
+   */
+  'user.consent_changed': {
+    topics: [Topic.userLifecycle, Topic.analytics],
+    payload: z.object({ purpose: consentPurpose, granted: z.boolean(), policyVersion: z.string().min(1).max(32) }),
+  },
+  /** The account was deleted: every subgraph erases or pseudonymises what it holds, then confirms. */
+  'user.erasure_requested': { topics: [Topic.userLifecycle], payload: z.object({}) },
+  /** A subgraph finished erasing a user's data (users records it per subgraph). */
+  'user.erasure_completed': {
+    topics: [Topic.userLifecycle],
+    payload: z.object({ subgraph: z.enum(['users', 'companions', 'moderation', 'analytics']) }),
   },
   'companion.created': {
     topics: [Topic.analytics],

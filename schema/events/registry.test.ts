@@ -52,11 +52,12 @@ describe('event registry', () => {
     expect(wrong).toEqual([]);
   });
 
-  test('only content.posted has several producers', () => {
+  // content.posted: every subgraph holding content; user.erasure_completed: every subgraph confirming an erasure.
+  test('only content.posted and user.erasure_completed have several producers', () => {
     const shared = Object.keys(eventCatalog).filter(
       (type) =>
         Object.values(subgraphs).filter((events) => (events.publishes as readonly string[]).includes(type)).length > 1,
     );
-    expect(shared).toEqual(['content.posted']);
+    expect(shared.sort()).toEqual(['content.posted', 'user.erasure_completed']);
   });
 });

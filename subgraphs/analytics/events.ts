@@ -6,7 +6,7 @@ import { consumerOf } from '../../platform/events/typed-consumer.js';
  * events clients track (trackEvent) through its outbox, and reads everything on
  * `analytics-events` in batches (services/ingest-service.ts).
  */
-export const publishes = ['client.tracked'] as const satisfies readonly EventType[];
+export const publishes = ['client.tracked', 'user.erasure_completed'] as const satisfies readonly EventType[];
 
 export const analyticsEvents = consumerOf({
   groupId: 'analytics.ingest',
@@ -16,6 +16,7 @@ export const analyticsEvents = consumerOf({
     'user.login',
     'user.logout',
     'user.status_changed',
+    'user.consent_changed',
     'companion.created',
     'companion.deleted',
     'conversation.started',
@@ -30,4 +31,11 @@ export const analyticsEvents = consumerOf({
   ],
 });
 
-export const consumers = [analyticsEvents] as const;
+/** Account deletions: pseudonymise and confirm (privacy/erasure-handler.ts). */
+export const erasureRequests = consumerOf({
+  groupId: 'analytics.erasure',
+  topic: Topic.userLifecycle,
+  types: ['user.erasure_requested'],
+});
+
+export const consumers = [analyticsEvents, erasureRequests] as const;

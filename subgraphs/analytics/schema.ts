@@ -8,6 +8,7 @@ import { analyticsReferenceResolvers } from './resolvers/references.js';
 import { LiveMetricsResolver, TrackingResolver } from './resolvers/tracking-resolver.js';
 import { createAnalyticsServices, type AnalyticsServices } from './services/index.js';
 import { loadAnalyticsSettings } from './settings.js';
+import { startAnalyticsErasure } from './privacy/erasure-handler.js';
 
 export function buildAnalyticsSchema() {
   return buildFederatedSchema({
@@ -26,7 +27,7 @@ export const analyticsSubgraph: SubgraphModule<AnalyticsServices> = {
   buildSchema: buildAnalyticsSchema,
   checkSettings: (env) => void loadAnalyticsSettings(env),
   createServices: createAnalyticsServices,
-  async startConsumers({ bus, logger }, services) {
+  async startConsumers({ bus, logger, orm, outbox }, services) {
     const retention = () =>
       services.history
         .applyRetention()
@@ -35,10 +36,12 @@ export const analyticsSubgraph: SubgraphModule<AnalyticsServices> = {
     await retention();
     const timer = setInterval(() => void retention(), RETENTION_INTERVAL_MS).unref();
     const stopIngest = await services.ingest.startConsumer(bus);
+    const stopErasure = await startAnalyticsErasure(orm, outbox, bus, logger);
     return async () => {
       clearInterval(timer);
       services.live.stop();
       await stopIngest();
+      await stopErasure();
       await services.realtime.close();
     };
   },

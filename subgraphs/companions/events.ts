@@ -14,6 +14,7 @@ export const publishes = [
   'message.sent',
   'message.received',
   'content.posted',
+  'user.erasure_completed',
 ] as const satisfies readonly EventType[];
 
 export const accountStatusEvents = consumerOf({
@@ -35,4 +36,11 @@ export const moderationDecisionEvents = consumerOf({
   types: ['moderation.decided', 'moderation.reversed'],
 });
 
-export const consumers = [accountStatusEvents, accountPlanEvents, moderationDecisionEvents] as const;
+/** Account deletions: this subgraph erases its part and confirms (privacy/erasure-handler.ts). */
+export const erasureRequests = consumerOf({
+  groupId: 'companions.erasure',
+  topic: Topic.userLifecycle,
+  types: ['user.erasure_requested'],
+});
+
+export const consumers = [accountStatusEvents, accountPlanEvents, moderationDecisionEvents, erasureRequests] as const;

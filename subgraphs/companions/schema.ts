@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { startCompanionsErasure } from './privacy/erasure-handler.js';
 import { buildFederatedSchema } from '../../platform/federation.js';
 import type { SubgraphModule } from '../../platform/server/subgraph-server.js';
 import { companionsEntities } from './entities/index.js';
@@ -37,7 +38,8 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
     loadPlanTable(env);
   },
   createServices: createCompanionsServices,
-  async startConsumers({ orm, bus, logger }, services) {
+  async startConsumers({ orm, bus, logger, outbox }, services) {
+    const stopErasure = await startCompanionsErasure(orm, outbox, bus, logger);
     const stopStatuses = await services.statuses.startConsumer(orm, bus, logger);
     const stopPlans = await services.entitlements.startConsumer(orm, bus, logger);
     const stopEnforcement = await services.enforcement.startConsumer(orm, bus);
@@ -48,7 +50,7 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
       await services.sweeper.stop();
       await services.chat.stop();
       await services.progress.stop();
-      await Promise.all([stopStatuses(), stopPlans(), stopEnforcement(), stopCancels()]);
+      await Promise.all([stopStatuses(), stopPlans(), stopEnforcement(), stopCancels(), stopErasure()]);
     };
   },
 };

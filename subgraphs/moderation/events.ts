@@ -6,7 +6,11 @@ import { consumerOf } from '../../platform/events/typed-consumer.js';
  * decisions through the outbox; it reads content to classify from `content-events`
  * (services/intake-service.ts) and authors' roles from `user-lifecycle` (services/roles.ts).
  */
-export const publishes = ['moderation.decided', 'moderation.reversed'] as const satisfies readonly EventType[];
+export const publishes = [
+  'moderation.decided',
+  'moderation.reversed',
+  'user.erasure_completed',
+] as const satisfies readonly EventType[];
 
 export const contentEvents = consumerOf({
   groupId: 'moderation.content',
@@ -20,4 +24,11 @@ export const roleEvents = consumerOf({
   types: ['user.registered'],
 });
 
-export const consumers = [contentEvents, roleEvents] as const;
+/** Account deletions: this subgraph erases its part and confirms (privacy/erasure-handler.ts). */
+export const erasureRequests = consumerOf({
+  groupId: 'moderation.erasure',
+  topic: Topic.userLifecycle,
+  types: ['user.erasure_requested'],
+});
+
+export const consumers = [contentEvents, roleEvents, erasureRequests] as const;

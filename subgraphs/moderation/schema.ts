@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { startModerationErasure } from './privacy/erasure-handler.js';
 import { buildFederatedSchema } from '../../platform/federation.js';
 import type { SubgraphModule } from '../../platform/server/subgraph-server.js';
 import { moderationEntities } from './entities/index.js';
@@ -51,11 +52,12 @@ export const moderationSubgraph: SubgraphModule<ModerationServices> = {
     parseClassifierSettings(env);
   },
   createServices: createModerationServices,
-  async startConsumers({ orm, bus, logger }, services) {
+  async startConsumers({ orm, bus, logger, outbox }, services) {
+    const stopErasure = await startModerationErasure(orm, outbox, bus, logger);
     const stopRoles = await services.roles.startConsumer(orm, bus, logger);
     const stopIntake = await services.intake.startConsumer(bus);
     return async () => {
-      await Promise.all([stopRoles(), stopIntake()]);
+      await Promise.all([stopRoles(), stopIntake(), stopErasure()]);
     };
   },
 };

@@ -21,6 +21,8 @@ export const publishes = [
   'subscription.cancelled',
   'payment.completed',
   'payment.failed',
+  'user.consent_changed',
+  'user.erasure_requested',
 ] as const satisfies readonly EventType[];
 
 export const moderationDecisionEvents = consumerOf({
@@ -29,4 +31,18 @@ export const moderationDecisionEvents = consumerOf({
   types: ['moderation.decided', 'moderation.reversed'],
 });
 
-export const consumers = [moderationDecisionEvents] as const;
+/** The audit log's own group: every decision and reversal becomes an audit line (privacy/audit-log.ts). */
+export const auditedDecisionEvents = consumerOf({
+  groupId: 'users.audit',
+  topic: Topic.moderationDecisions,
+  types: ['moderation.decided', 'moderation.reversed'],
+});
+
+/** Other subgraphs confirming their part of an erasure (privacy/erasure-service.ts). */
+export const erasureConfirmations = consumerOf({
+  groupId: 'users.erasure-confirmations',
+  topic: Topic.userLifecycle,
+  types: ['user.erasure_completed'],
+});
+
+export const consumers = [moderationDecisionEvents, auditedDecisionEvents, erasureConfirmations] as const;

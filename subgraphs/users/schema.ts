@@ -10,10 +10,14 @@ import { AuthResolver } from './resolvers/auth-resolver.js';
 import { UserResolver } from './resolvers/user-resolver.js';
 import { userReferenceResolvers } from './resolvers/user-reference.js';
 import { createUsersServices, type UsersServices } from './services/index.js';
+import { startPrivacy } from './privacy/index.js';
+import { AuditResolver } from './privacy/audit-resolver.js';
+import { ConsentResolver } from './privacy/consent-resolver.js';
+import { ErasureResolver } from './privacy/erasure-resolver.js';
 
 export function buildUsersSchema() {
   return buildFederatedSchema({
-    resolvers: [UserResolver, AuthResolver, BillingResolver],
+    resolvers: [UserResolver, AuthResolver, ConsentResolver, AuditResolver, ErasureResolver, BillingResolver],
     referenceResolvers: userReferenceResolvers,
   });
 }
@@ -35,13 +39,16 @@ export const usersSubgraph: SubgraphModule<UsersServices> = {
         trustProxy: config.TRUST_PROXY,
         metrics: services.billingMetrics,
         logger,
+        audit: services.privacy.audit,
       }),
     };
   },
   async startConsumers({ bus, logger }, services) {
     const stopDecisions = await services.enforcement.startConsumer(bus, logger);
     services.suspensions.start();
+    const stopPrivacy = await startPrivacy(bus, logger, services.privacy);
     return async () => {
+      await stopPrivacy();
       await services.suspensions.stop();
       await stopDecisions();
     };

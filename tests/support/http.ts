@@ -58,9 +58,16 @@ export interface Account {
 
 export async function register(
   url: string,
-  overrides: Partial<{ email: string; password: string; displayName: string }> = {},
+  overrides: Partial<{ email: string; password: string; displayName: string; consents: string[] }> = {},
 ): Promise<Account> {
-  const input = { email: uniqueEmail(), password: GOOD_PASSWORD, displayName: 'Test User', ...overrides };
+  // Test accounts grant ANALYTICS, so that what they do is counted (consent is opt-in: docs/privacy.md).
+  const input = {
+    email: uniqueEmail(),
+    password: GOOD_PASSWORD,
+    displayName: 'Test User',
+    consents: ['ANALYTICS'],
+    ...overrides,
+  };
   const response = await gql<{ register: { accessToken: string; refreshToken: string; user: { id: string } } }>(
     url,
     REGISTER,

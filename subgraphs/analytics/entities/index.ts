@@ -1,5 +1,6 @@
 import { OutboxMessage } from '../../../platform/events/outbox-message.js';
 import { HistoryEvent } from './history-event.js';
+import { AnalyticsConsent } from '../privacy/consent-state.js';
 import {
   DailyActiveUser,
   DailyCount,
@@ -23,4 +24,5 @@ export const analyticsEntities = [
   TrackedSubscription,
   DailyRevenue,
   OutboxMessage,
+  AnalyticsConsent,
 ];

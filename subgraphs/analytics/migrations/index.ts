@@ -1,9 +1,12 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261130170000_initial } from './Migration20261130170000_initial.js';
 import { Migration20261130200000_rollup_fillfactor } from './Migration20261130200000_rollup_fillfactor.js';
+import { Migration20261130194514_consents } from './Migration20261130194514_consents.js';
 
 /** Applied in this order at start-up. */
 export const analyticsMigrations: MigrationObject[] = [
   { name: 'Migration20261130170000_initial', class: Migration20261130170000_initial },
+  // ANALYTICS consent projection and pseudonyms (privacy/consent-state.ts).
+  { name: 'Migration20261130194514_consents', class: Migration20261130194514_consents },
   { name: 'Migration20261130200000_rollup_fillfactor', class: Migration20261130200000_rollup_fillfactor },
 ];

@@ -7,13 +7,18 @@ import { RealtimeMetricsNode, TrackEventInput } from './types.js';
 
 @Resolver()
 export class TrackingResolver {
-  @Mutation(() => Boolean, { description: 'Records an event of the caller; counted once it has gone through Kafka.' })
+  @Mutation(() => Boolean, {
+    description:
+      'Records an event of the caller; counted once it has gone through Kafka. False when dropped: the caller has not granted ANALYTICS consent.',
+  })
   async trackEvent(@Arg('input', () => TrackEventInput) input: TrackEventInput, @Ctx() ctx: AnalyticsContext) {
-    await ctx.services.tracking.track(ctx, [input], 'input');
-    return true;
+    return (await ctx.services.tracking.track(ctx, [input], 'input')) > 0;
   }
 
-  @Mutation(() => Int, { description: 'Up to 100 events of the caller at once; returns how many were accepted.' })
+  @Mutation(() => Int, {
+    description:
+      'Up to 100 events of the caller at once; returns how many were accepted (0 without ANALYTICS consent).',
+  })
   trackEvents(@Arg('inputs', () => [TrackEventInput]) inputs: TrackEventInput[], @Ctx() ctx: AnalyticsContext) {
     return ctx.services.tracking.track(ctx, inputs, 'inputs');
   }

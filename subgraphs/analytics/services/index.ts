@@ -9,6 +9,7 @@ import { createMemoryRealtimeStore } from './realtime/memory-store.js';
 import { createRedisRealtimeStore } from './realtime/redis-store.js';
 import type { RealtimeStore } from './realtime/store.js';
 import { TrackingService } from './tracking-service.js';
+import { ConsentGate } from '../privacy/consent-gate.js';
 
 export interface AnalyticsServices {
   settings: AnalyticsSettings;
@@ -33,6 +34,7 @@ export function createAnalyticsServices({
   const settings = loadAnalyticsSettings();
   const metrics = analyticsMetrics(serviceMetrics.registry);
   const history = new History(orm, settings.retentionDays);
+  const consents = new ConsentGate({ orm });
   // Its own client: the realtime counters need pipelines, which SharedState does not offer.
   const realtime = config.REDIS_URL
     ? createRedisRealtimeStore(config.REDIS_URL, config.REDIS_KEY_PREFIX)
@@ -41,9 +43,9 @@ export function createAnalyticsServices({
     settings,
     history,
     realtime,
-    ingest: new IngestService({ orm, history, realtime, metrics, logger, batchSize: settings.batchSize }),
+    ingest: new IngestService({ orm, history, realtime, metrics, logger, batchSize: settings.batchSize, consents }),
     queries: new QueryService(),
-    tracking: new TrackingService({ state, outbox, perSecond: settings.trackPerSecond }),
+    tracking: new TrackingService({ state, outbox, perSecond: settings.trackPerSecond, consents }),
     live: new LiveMetrics({ realtime, metrics, logger }),
   };
 }

@@ -9,6 +9,7 @@ import type { RealtimeStore } from './realtime/store.js';
 import { arrayLiteral } from './bulk-history.js';
 import { ingestSql } from './rollups.js';
 import { boundRows } from './sql.js';
+import type { ConsentGate } from '../privacy/consent-gate.js';
 
 type IngestedType = (typeof analyticsEvents.types)[number];
 export type AnalyticsEvent = EventOf<IngestedType>;
@@ -59,10 +60,13 @@ export class IngestService {
       metrics: AnalyticsMetrics;
       logger: Logger;
       batchSize: number;
+      /** Consent applied before storing (privacy/consent-gate.ts); absent in benchmarks fed synthetic users. */
+      consents?: ConsentGate;
     },
   ) {}
 
-  async ingest(events: AnalyticsEvent[]): Promise<IngestResult> {
+  async ingest(received: AnalyticsEvent[]): Promise<IngestResult> {
+    const events = this.deps.consents ? await this.deps.consents.filter(received) : received;
     const { orm, history, realtime, metrics } = this.deps;
     const stopTimer = metrics.batchSeconds.startTimer();
     const horizon = history.horizon();

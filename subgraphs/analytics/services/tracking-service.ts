@@ -3,6 +3,7 @@ import { appError, badInput, ErrorCode, unauthenticated } from '../../../platfor
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
 import type { RateLimiter, SharedState } from '../../../platform/state/shared-state.js';
 import { eventCatalog } from '../../../schema/events/contracts.js';
+import type { ConsentGate } from '../privacy/consent-gate.js';
 
 export interface TrackInput {
   type: string;
@@ -24,7 +25,9 @@ const TYPE = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/;
 export class TrackingService {
   private readonly limiter: RateLimiter;
 
-  constructor(private readonly deps: { state: SharedState; outbox: OutboxRelay; perSecond: number }) {
+  constructor(
+    private readonly deps: { state: SharedState; outbox: OutboxRelay; perSecond: number; consents: ConsentGate },
+  ) {
     this.limiter = deps.state.rateLimiter('analytics-track', deps.perSecond);
   }
 
@@ -44,6 +47,8 @@ export class TrackingService {
         retryAfterMs: decision.retryAfterMs,
       });
     }
+    // Without ANALYTICS consent the events are dropped (docs/privacy.md): valid, but not kept.
+    if (!(await this.deps.consents.allowsTracking(scope.em, identity.userId))) return 0;
     for (const input of checked) {
       stageEvent(scope.em, 'client.tracked', { userId: identity.userId, actorId: identity.userId, payload: input });
     }

@@ -38,6 +38,8 @@ export function stripeWebhookRoute(deps: {
   trustProxy: boolean;
   metrics: BillingMetrics;
   logger: Logger;
+  /** Security audit of refused signatures (throttled above, so a flood cannot fill the log). */
+  audit: { recordSecurityEvent(action: string, details: Record<string, unknown>): Promise<void> };
 }): RouteHandler {
   const { webhooks, secret, limiter, metrics, logger } = deps;
   return async (req, res, requestId) => {
@@ -91,6 +93,9 @@ export function stripeWebhookRoute(deps: {
     } catch (error) {
       metrics.webhooksFailed.inc({ reason: 'signature' });
       logger.warn({ requestId, reason: (error as Error).message }, 'Stripe webhook signature refused');
+      await deps.audit
+        .recordSecurityEvent('billing.webhook_signature_failed', { requestId })
+        .catch((auditError: unknown) => logger.error({ err: auditError }, 'audit entry not written'));
       answer(res, 400, { error: 'invalid signature' });
       return;
     }

@@ -4,8 +4,21 @@ import { ProcessedDecision } from './processed-decision.js';
 import { RefreshToken } from './refresh-token.js';
 import { Session } from './session.js';
 import { User } from './user.js';
+import { AuditEntry } from '../privacy/audit-entry.js';
+import { ConsentRecord } from '../privacy/consent-record.js';
+import { ErasureRequest } from '../privacy/erasure-request.js';
 
 export { ProcessedDecision, RefreshToken, Session, User };
 
 /** Everything the users database holds, the outbox included. */
-export const usersEntities = [User, Session, RefreshToken, ProcessedDecision, ...billingEntities, OutboxMessage];
+export const usersEntities = [
+  User,
+  Session,
+  RefreshToken,
+  ProcessedDecision,
+  OutboxMessage,
+  ConsentRecord,
+  AuditEntry,
+  ErasureRequest,
+  ...billingEntities,
+];

@@ -2,12 +2,18 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125145956_initial } from './Migration20261125145956_initial.js';
 import { Migration20261130165210 } from './Migration20261130165210.js';
 import { Migration20261130194015_billing } from './Migration20261130194015_billing.js';
+import { Migration20261130204917_audit_triggers } from './Migration20261130204917_audit_triggers.js';
+import { Migration20261130193849_privacy } from './Migration20261130193849_privacy.js';
 
 /** Applied in this order at start-up; new files come from `npm run migration:create -- users`. */
 export const usersMigrations: MigrationObject[] = [
   { name: 'Migration20261125145956_initial', class: Migration20261125145956_initial },
   // Sanctions from moderation decisions: suspension end, status ordering, applied events.
   { name: 'Migration20261130165210', class: Migration20261130165210 },
+  // Personal data: consent history, the append-only audit log, erasure requests.
+  { name: 'Migration20261130193849_privacy', class: Migration20261130193849_privacy },
   // Billing: Stripe customers, subscriptions, applied webhook events.
   { name: 'Migration20261130194015_billing', class: Migration20261130194015_billing },
+  // The audit log refuses UPDATE, DELETE and TRUNCATE (declared on the entity).
+  { name: 'Migration20261130204917_audit_triggers', class: Migration20261130204917_audit_triggers },
 ];

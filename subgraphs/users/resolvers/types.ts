@@ -3,6 +3,8 @@ import { enumOf } from '../../../platform/graphql-types.js';
 import { AllowRestricted } from '../../../platform/auth/restricted-access.js';
 import { ROLES, USER_STATUSES, type Role, type UserStatus } from '../../../platform/auth/identity.js';
 import { PLANS, type Plan } from '../entities/user.js';
+import type { ConsentPurpose } from '../privacy/consent-record.js';
+import { ConsentPurposeEnum } from '../privacy/consent-types.js';
 
 export const RoleEnum = enumOf(ROLES);
 export const UserStatusEnum = enumOf(USER_STATUSES);
@@ -69,6 +71,19 @@ export class RegisterInput {
 
   @Field(() => String)
   displayName!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The terms and privacy policy version accepted; default the one in force (another is POLICY_OUTDATED).',
+  })
+  acceptedPolicyVersion?: string | null;
+
+  @Field(() => [ConsentPurposeEnum], {
+    nullable: true,
+    description: 'Purposes granted at sign-up; the others are refused.',
+  })
+  consents?: ConsentPurpose[] | null;
 }
 
 @InputType('LoginInput')

@@ -5,12 +5,14 @@ import type { RequestScope } from '../../../platform/context.js';
 import { badInput, forbidden, notFound, unauthenticated } from '../../../platform/errors.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
 import { User } from '../entities/user.js';
+import type { PrivacyServices } from '../privacy/index.js';
+import type { RegistrationConsents } from '../privacy/consent-service.js';
 import { accountBlocked, type IssuedTokens, type SessionService } from './session-service.js';
 import type { StatusChanges } from './status-changes.js';
 import type { SuspensionSweeper } from './suspension-sweeper.js';
 import { normalizeEmail, validateDisplayName, validatePassword } from './validation.js';
 
-export interface RegisterInput {
+export interface RegisterInput extends RegistrationConsents {
   email: string;
   password: string;
   displayName: string;
@@ -40,6 +42,7 @@ export class AccountService {
       statuses: StatusChanges;
       suspensions: SuspensionSweeper;
       outbox: OutboxRelay;
+      privacy: PrivacyServices;
     },
   ) {
     this.decoyHash = deps.passwords.hash('decoy-password-never-matches-0');
@@ -54,10 +57,11 @@ export class AccountService {
     try {
       const issued = await em.transactional(async (tx) => {
         const user = tx.create(User, { email, displayName, passwordHash, role });
+        const analyticsConsent = this.deps.privacy.consents.recordAtRegistration(tx, user.id, input);
         stageEvent(tx, 'user.registered', {
           userId: user.id,
           actorId: user.id,
-          payload: { role: user.role, plan: user.plan, status: user.status },
+          payload: { role: user.role, plan: user.plan, status: user.status, analyticsConsent },
         });
         postProfile(tx, user);
         const tokens = await this.deps.sessions.open(tx, user);
@@ -82,6 +86,7 @@ export class AccountService {
     const email = rawEmail.trim().toLowerCase();
     const found = await em.findOne(User, { email }, { populate: ['passwordHash'] });
     const matches = await this.deps.passwords.verify(password, found?.passwordHash ?? (await this.decoyHash));
+    if (found && !matches) await this.deps.privacy.audit.noteSignInFailure(found.id);
     if (!found || !matches) throw wrongCredentials();
     if (found.status === 'DELETED') throw accountBlocked(found.status);
     const user = await this.deps.suspensions.liftIfDue(em, found);

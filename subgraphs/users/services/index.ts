@@ -10,6 +10,7 @@ import {
 } from '../billing/billing-service.js';
 import { BillingWebhooks } from '../billing/billing-webhooks.js';
 import { loadBillingSettings } from '../billing/settings.js';
+import { createPrivacyServices, type PrivacyServices } from '../privacy/index.js';
 import { AccountService } from './account-service.js';
 import { ModerationEnforcement } from './moderation-enforcement.js';
 import { SessionService } from './session-service.js';
@@ -25,6 +26,7 @@ export interface UsersServices {
   /** null when billing is off. */
   billingWebhooks: BillingWebhooks | null;
   billingMetrics: BillingMetrics;
+  privacy: PrivacyServices;
 }
 
 export type UsersContext = SubgraphContext<UsersServices>;
@@ -52,7 +54,8 @@ export function createUsersServices({ config, state, outbox, orm, logger, metric
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
   const statuses = new StatusChanges({ sessions, revocations, outbox });
-  const accounts = new AccountService({ passwords, sessions, statuses, suspensions, outbox });
+  const privacy = createPrivacyServices({ orm, outbox, logger, passwords, sessions, statuses, kv: state.kv });
+  const accounts = new AccountService({ passwords, sessions, statuses, suspensions, outbox, privacy });
   const enforcement = new ModerationEnforcement({ orm, statuses });
   const billingSettings = loadBillingSettings(process.env);
   const stripe = billingSettings ? createStripeClient(billingSettings) : null;
@@ -62,5 +65,7 @@ export function createUsersServices({ config, state, outbox, orm, logger, metric
     billingSettings && stripe
       ? new BillingWebhooks({ settings: billingSettings, stripe, orm, outbox, logger, metrics: billingMetrics })
       : null;
-  return { accounts, sessions, enforcement, suspensions, billing, billingWebhooks, billingMetrics };
+  // An erased account's Stripe customer goes too (payment records stay with Stripe, as the law requires).
+  if (billingSettings) privacy.erasure.onErasure(async (userId) => void (await billing.forgetCustomer(userId)));
+  return { accounts, sessions, enforcement, suspensions, privacy, billing, billingWebhooks, billingMetrics };
 }

@@ -3,6 +3,7 @@ import { BLOCKED_STATUSES, type UserStatus } from '../../../platform/auth/identi
 import type { Revocations } from '../../../platform/auth/revocation.js';
 import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
 import type { User } from '../entities/user.js';
+import { appendAudit } from '../privacy/audit-log.js';
 import type { SessionService } from './session-service.js';
 
 export interface StatusChange {
@@ -48,6 +49,15 @@ export class StatusChanges {
       actorId: change.actorId,
       payload: { from, to: change.to, reason: change.reason },
     });
+    if (change.actorId !== user.id) {
+      appendAudit(tx, {
+        category: 'STAFF_ACTION',
+        action: 'user.status_changed',
+        actorId: change.actorId,
+        subjectId: user.id,
+        details: { from, to: change.to, reason: change.reason, caseId: change.caseId ?? null },
+      });
+    }
     const reason = `status-${change.to.toLowerCase()}`;
     const revokedSessions = blocking ? await this.deps.sessions.revokeAll(tx, user, reason) : [];
     return { userId: user.id, cutOffAt: blocking ? now : null, revokedSessions, reason };

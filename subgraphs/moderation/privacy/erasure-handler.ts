@@ -1,0 +1,37 @@
+import type { EventBus } from '../../../platform/events/event-bus.js';
+import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js';
+import { consumeEvents } from '../../../platform/events/typed-consumer.js';
+import type { Logger } from '../../../platform/logger.js';
+import type { Orm } from '../../../platform/orm.js';
+import { erasureRequests } from '../events.js';
+
+/**
+ * The moderation part of an erasure (docs/privacy.md): case records stay (decisions, ids,
+ * times, staff reasons) without what the user wrote: the content text and reference of cases
+ * about their content, their appeal texts, the details of reports they filed. Cases decided
+ * REPORT_TO_AUTHORITIES keep their content, and `moderation_evidence` is kept whole: both are
+ * held for the authorities. Events written about the user leave the outbox once published.
+ */
+export async function eraseModerationData(orm: Orm, outbox: OutboxRelay, userId: string): Promise<void> {
+  await orm.em.fork().transactional(async (tx) => {
+    const sql = tx.getConnection();
+    await sql.execute(
+      `update moderation_cases set content_text = null, content_ref = null
+         where author_id = ? and (action is null or action <> 'REPORT_TO_AUTHORITIES')`,
+      [userId],
+    );
+    await sql.execute(`update moderation_cases set appeal_reason = null where author_id = ?`, [userId]);
+    await sql.execute(`update content_reports set details = null where reporter_id = ?`, [userId]);
+    await sql.execute(`update case_events set detail = null where actor_id = ?`, [userId]);
+    await sql.execute(`delete from outbox where key = ? and published_at is not null`, [userId]);
+    stageEvent(tx, 'user.erasure_completed', { userId, actorId: null, payload: { subgraph: 'moderation' } });
+  });
+  outbox.kick();
+}
+
+export async function startModerationErasure(orm: Orm, outbox: OutboxRelay, bus: EventBus, logger: Logger) {
+  const consumer = await consumeEvents(bus, logger, erasureRequests, {
+    'user.erasure_requested': (event) => eraseModerationData(orm, outbox, event.userId),
+  });
+  return () => consumer.close();
+}
