@@ -43,7 +43,11 @@ describe('decide', () => {
 
   test('confidence is one minus the worst category score, within [0,1]', () => {
     expect(confidenceFrom([])).toBe(1);
-    expect(confidenceFrom([{ score: 0.2 }, { score: 0.7 }])).toBeCloseTo(0.3);
+    // Exactly the edges: 1 − 0.7 in floating point would be 0.30000000000000004.
+    expect(confidenceFrom([{ score: 0.2 }, { score: 0.7 }])).toBe(0.3);
+    expect(confidenceFrom([{ score: 0.2 }])).toBe(0.8);
+    expect(decide(confidenceFrom([{ score: 0.7 }]))).toBe('REVIEW');
+    expect(decide(confidenceFrom([{ score: 0.7000001 }]))).toBe('REJECT');
     expect(confidenceFrom([{ score: 1.5 }])).toBe(0);
   });
 });

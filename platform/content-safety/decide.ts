@@ -19,11 +19,18 @@ export function decideClassification(result: Classification, thresholds: Thresho
   return result.judged ? decide(result.confidence, thresholds) : 'REVIEW';
 }
 
-/** Safety confidence from per-category scores: the worst category decides. */
+/** Confidences are kept to 9 decimals: finer than any provider reports, coarse enough to be exact. */
+const CONFIDENCE_STEPS = 1e9;
+
+/**
+ * Safety confidence from per-category scores: the worst category decides. Computed on a decimal
+ * grid, so a score of 0.7 gives exactly 0.3 (not 1 − 0.7 = 0.30000000000000004) and a
+ * threshold edge means what the configuration says.
+ */
 export function confidenceFrom(scores: readonly { score: number }[]): number {
   let worst = 0;
   for (const { score } of scores) if (score > worst) worst = score;
-  return clamp01(1 - worst);
+  return clamp01((CONFIDENCE_STEPS - Math.round(clamp01(worst) * CONFIDENCE_STEPS)) / CONFIDENCE_STEPS);
 }
 
 export function clamp01(value: number): number {

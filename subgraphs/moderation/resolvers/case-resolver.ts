@@ -16,6 +16,7 @@ import {
   CategoryScore,
   ContentTypeEnum,
   EvidenceNode,
+  MediaReferenceNode,
   ModerationCaseConnection,
   ModerationCaseNode,
   ModerationStatsNode,
@@ -53,6 +54,23 @@ export class ModerationCaseResolver {
   })
   moderationCase(@Arg('id', () => ID) id: string, @Ctx() ctx: ModerationContext): Promise<ModerationCase> {
     return ctx.services.queries.find(ctx, id);
+  }
+
+  @Authorized()
+  @AllowRestricted()
+  @Query(() => ModerationCaseNode, {
+    nullable: true,
+    description:
+      'The case on one piece of content, found by what it is about: how an author reaches the case of ' +
+      'content moderation hid from them (a blocked companion no longer resolves as a Companion), to appeal it. ' +
+      'Staff: any case; an author: their own content; null otherwise.',
+  })
+  moderationCaseOf(
+    @Arg('contentType', () => ContentTypeEnum) contentType: ContentType,
+    @Arg('contentId', () => ID) contentId: string,
+    @Ctx() ctx: ModerationContext,
+  ): Promise<ModerationCase | null> {
+    return ctx.services.queries.findByContent(ctx, contentType, contentId);
   }
 
   @Authorized('MODERATOR')
@@ -110,6 +128,22 @@ export class ModerationCaseResolver {
   contentText(@Root() c: ModerationCase, @Ctx() ctx: ModerationContext): string | null {
     staffOnly(ctx);
     return c.contentText ?? null;
+  }
+
+  @FieldResolver(() => MediaReferenceNode, {
+    nullable: true,
+    description: 'IMAGE, AUDIO, VIDEO: the reference that was classified (URL, MIME type, size, SHA-256). Staff only.',
+  })
+  media(@Root() c: ModerationCase, @Ctx() ctx: ModerationContext): MediaReferenceNode | null {
+    staffOnly(ctx);
+    const ref = c.contentRef;
+    if (!ref) return null;
+    return {
+      url: String(ref.url ?? ''),
+      mimeType: String(ref.mimeType ?? ''),
+      size: Number(ref.size ?? 0),
+      sha256: String(ref.sha256 ?? '').toLowerCase(),
+    };
   }
 
   @FieldResolver(() => UserRef, { nullable: true, description: 'Null for automatic decisions. Staff only.' })

@@ -57,6 +57,21 @@ export class CategoryScore {
   score!: number;
 }
 
+@ObjectType('MediaReference', { description: 'A media item as it was submitted for classification.' })
+export class MediaReferenceNode {
+  @Field(() => String)
+  url!: string;
+
+  @Field(() => String)
+  mimeType!: string;
+
+  @Field(() => Float, { description: 'Bytes (Float: files may exceed 2^31).' })
+  size!: number;
+
+  @Field(() => String, { description: 'Lowercase hex SHA-256 as declared.' })
+  sha256!: string;
+}
+
 @ObjectType('ModerationCase', { description: 'One piece of content under moderation, with every decision on it.' })
 @Directive('@key(fields: "id")')
 export class ModerationCaseNode {

@@ -1,7 +1,7 @@
 import { LockMode, type EntityManager } from '@mikro-orm/core';
 import type { EventBus } from '../../../platform/events/event-bus.js';
 import type { OutboxRelay } from '../../../platform/events/outbox.js';
-import { consumeEvents } from '../../../platform/events/typed-consumer.js';
+import { consumeEventBatches } from '../../../platform/events/typed-batch-consumer.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Orm } from '../../../platform/orm.js';
 import type { EventPayload } from '../../../schema/events/contracts.js';
@@ -68,92 +68,163 @@ export interface IntakeDeps {
   logger: Logger;
 }
 
+/** Events handed over at once by the content consumer (one transaction each). */
+export const INTAKE_BATCH_SIZE = 500;
+/** Remote classifiers are called this many at a time within a batch (the local one answers at once). */
+const CLASSIFY_CONCURRENCY = 16;
+
+const PROCESSED_SQL =
+  'select "event_id" from "processed_events" where "event_id" in (select jsonb_array_elements_text(?::jsonb)::uuid)';
+const MARK_PROCESSED_SQL = `insert into "processed_events" ("event_id", "processed_at")
+  select jsonb_array_elements_text(?::jsonb)::uuid, now() on conflict do nothing returning "event_id"`;
+
+const caseKey = (contentType: string, contentId: string) => `${contentType}:${contentId}`;
+
+/** `work` over `items`, at most `limit` at a time, results in order. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await work(items[at]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
 /**
- * Content in, cases out: classifies, then stores the case with its automatic decision (or
- * queues it for a human) in one transaction with the processed event id, so a redelivered
- * event never makes a second case.
+ * Content in, cases out: classifies, then stores the cases with their automatic decisions (or
+ * queues them for a human) in one transaction with the processed event ids, so a redelivered
+ * event never makes a second case. Batches keep the statements per batch few: one select of
+ * the ids already processed, one multi-row insert of the new ones, one locking select of the
+ * cases concerned, then multi-row inserts of cases, history and outbox rows at the flush.
  */
 export class IntakeService {
   constructor(private readonly deps: IntakeDeps) {}
 
   async submit(em: EntityManager, submission: Submission): Promise<ModerationCase | null> {
-    if (submission.eventId && (await this.processed(em, submission.eventId))) return null;
-    const classification = await this.classify(submission);
-    const outcome = classification.decision;
-    let queued = false;
-    const stored = await em.transactional(async (tx) => {
-      if (submission.eventId) {
+    const [stored] = await this.submitBatch(em, [submission]);
+    return stored ?? null;
+  }
+
+  /** The case of each submission, in order; null for an event already processed (or repeated in the batch). */
+  async submitBatch(em: EntityManager, submissions: Submission[]): Promise<(ModerationCase | null)[]> {
+    const seen = new Set<string>();
+    const fresh = submissions.map((s) => {
+      if (!s.eventId) return true;
+      if (seen.has(s.eventId)) return false;
+      seen.add(s.eventId);
+      return true;
+    });
+    if (seen.size) {
+      const done = await em.getConnection().execute<{ event_id: string }[]>(PROCESSED_SQL, [JSON.stringify([...seen])]);
+      const doneIds = new Set(done.map((row: { event_id: string }) => row.event_id));
+      submissions.forEach((s, i) => {
+        if (s.eventId && doneIds.has(s.eventId)) fresh[i] = false;
+      });
+    }
+    const work = submissions.flatMap((submission, i) => (fresh[i] ? [{ submission, at: i }] : []));
+    if (!work.length) return submissions.map(() => null);
+    const verdicts = await mapLimited(work, CLASSIFY_CONCURRENCY, ({ submission }) => this.classify(submission));
+    const updates: { c: ModerationCase; queued: boolean; actorId: string | null }[] = [];
+    const results: (ModerationCase | null)[] = submissions.map(() => null);
+    await em.transactional(async (tx) => {
+      const eventIds = work.flatMap(({ submission }) => (submission.eventId ? [submission.eventId] : []));
+      let won = new Set<string>();
+      if (eventIds.length) {
         const inserted = await tx
           .getConnection()
-          .execute<{ affectedRows: number }>(
-            'insert into "processed_events" ("event_id", "processed_at") values (?, ?) on conflict do nothing',
-            [submission.eventId, new Date()],
-            'run',
+          .execute<{ event_id: string }[]>(
+            MARK_PROCESSED_SQL,
+            [JSON.stringify(eventIds)],
+            'all',
             tx.getTransactionContext(),
           );
-        if (inserted.affectedRows === 0) return null; // a concurrent delivery of the same event won
+        won = new Set(inserted.map((row: { event_id: string }) => row.event_id));
       }
-      let c = await tx.findOne(
+      const contentIds = [...new Set(work.map(({ submission }) => submission.contentId))];
+      const existing = await tx.find(
         ModerationCase,
-        { contentType: submission.contentType, contentId: submission.contentId },
+        { contentId: { $in: contentIds } },
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
-      const revision = !!c;
-      if (!c) {
-        c = tx.create(ModerationCase, {
-          contentType: submission.contentType,
-          contentId: submission.contentId,
-          status: 'PENDING',
-          source: submission.source,
-        });
-        recordHistory(tx, c.id, 'CREATED', submission.actorId, submission.source);
-      } else {
-        recordHistory(tx, c.id, 'REVISED', submission.actorId, submission.source);
-      }
-      c.authorId ??= submission.authorId;
-      c.contentText = submission.text ?? null;
-      c.contentRef = submission.media ? { ...submission.media, bytes: undefined } : null;
-      c.conversationId = submission.conversationId ?? c.conversationId ?? null;
-      c.confidence = classification.confidence;
-      c.categories = classification.categories;
-      c.provider = classification.provider;
-      c.classifierFallback = classification.fallback;
-      // Escalated or appealed content stays with the humans; anything else is decided afresh.
-      // (and so does reported content that arrived after its report).
-      const withHumans =
-        c.status === 'ESCALATED' || c.status === 'APPEALED' || (c.source === 'REPORT' && c.status === 'PENDING');
-      if (revision && withHumans) return c;
-      if (outcome === 'APPROVE') {
-        recordDecision(
-          tx,
-          c,
-          { status: 'APPROVED', action: 'NONE', reason: null, decidedBy: null, suspendUntil: null },
-          this.deps.metrics,
-        );
-      } else if (outcome === 'REJECT') {
-        const reason = classification.reasons.join(', ') || 'classifier';
-        recordDecision(
-          tx,
-          c,
-          { status: 'REJECTED', action: 'DELETE_CONTENT', reason, decidedBy: null, suspendUntil: null },
-          this.deps.metrics,
-        );
-      } else {
-        c.status = 'PENDING';
-        recordHistory(tx, c.id, 'QUEUED', null, classification.reasons.join(', ') || null);
-        queued = true;
-      }
-      return c;
+      const cases = new Map(existing.map((c) => [caseKey(c.contentType, c.contentId), c]));
+      work.forEach(({ submission, at }, i) => {
+        // A concurrent delivery of the same event won.
+        if (submission.eventId && !won.has(submission.eventId)) return;
+        const { c, queued } = this.apply(tx, cases, submission, verdicts[i]!);
+        updates.push({ c, queued, actorId: submission.actorId });
+        results[at] = c;
+      });
     });
-    if (!stored) return null;
+    if (!updates.length) return results;
     this.deps.outbox.kick();
-    await this.deps.queue.publish({
-      kind: queued ? 'QUEUED' : 'DECIDED',
-      caseId: stored.id,
-      status: stored.status,
-      actorId: submission.actorId,
-    });
-    return stored;
+    await Promise.all(
+      updates.map(({ c, queued, actorId }) =>
+        this.deps.queue.publish({ kind: queued ? 'QUEUED' : 'DECIDED', caseId: c.id, status: c.status, actorId }),
+      ),
+    );
+    return results;
+  }
+
+  /** One submission onto its case (created if new), in the batch's unit of work. */
+  private apply(
+    tx: EntityManager,
+    cases: Map<string, ModerationCase>,
+    submission: Submission,
+    classification: Verdict,
+  ): { c: ModerationCase; queued: boolean } {
+    const key = caseKey(submission.contentType, submission.contentId);
+    let c = cases.get(key);
+    const revision = !!c;
+    if (!c) {
+      c = tx.create(ModerationCase, {
+        contentType: submission.contentType,
+        contentId: submission.contentId,
+        status: 'PENDING',
+        source: submission.source,
+      });
+      cases.set(key, c);
+      recordHistory(tx, c.id, 'CREATED', submission.actorId, submission.source);
+    } else {
+      recordHistory(tx, c.id, 'REVISED', submission.actorId, submission.source);
+    }
+    c.authorId ??= submission.authorId;
+    c.contentText = submission.text ?? null;
+    c.contentRef = submission.media ? { ...submission.media, bytes: undefined } : null;
+    c.conversationId = submission.conversationId ?? c.conversationId ?? null;
+    c.confidence = classification.confidence;
+    c.categories = classification.categories;
+    c.provider = classification.provider;
+    c.classifierFallback = classification.fallback;
+    // Escalated or appealed content stays with the humans; anything else is decided afresh
+    // (and so does reported content that arrived after its report).
+    const withHumans =
+      c.status === 'ESCALATED' || c.status === 'APPEALED' || (c.source === 'REPORT' && c.status === 'PENDING');
+    if (revision && withHumans) return { c, queued: false };
+    if (classification.decision === 'APPROVE') {
+      recordDecision(
+        tx,
+        c,
+        { status: 'APPROVED', action: 'NONE', reason: null, decidedBy: null, suspendUntil: null },
+        this.deps.metrics,
+      );
+    } else if (classification.decision === 'REJECT') {
+      const reason = classification.reasons.join(', ') || 'classifier';
+      recordDecision(
+        tx,
+        c,
+        { status: 'REJECTED', action: 'DELETE_CONTENT', reason, decidedBy: null, suspendUntil: null },
+        this.deps.metrics,
+      );
+    } else {
+      c.status = 'PENDING';
+      recordHistory(tx, c.id, 'QUEUED', null, classification.reasons.join(', ') || null);
+      return { c, queued: true };
+    }
+    return { c, queued: false };
   }
 
   /**
@@ -183,28 +254,30 @@ export class IntakeService {
     }
   }
 
-  private async processed(em: EntityManager, eventId: string): Promise<boolean> {
-    const rows = await em
-      .getConnection()
-      .execute<{ event_id: string }[]>('select "event_id" from "processed_events" where "event_id" = ?', [eventId]);
-    return rows.length > 0;
-  }
-
+  /** Joins `moderation.content`: each partition's batch of content events is one transaction. */
   async startConsumer(bus: EventBus): Promise<() => Promise<void>> {
-    const consumer = await consumeEvents(bus, this.deps.logger, contentEvents, {
-      'content.posted': async (event) => {
-        await this.submit(this.deps.orm.em.fork(), {
-          eventId: event.id,
-          contentType: KIND_TO_TYPE[event.payload.kind],
-          contentId: event.payload.contentId,
-          authorId: event.userId,
-          text: event.payload.text,
-          conversationId: event.payload.conversationId,
-          source: 'CONTENT',
-          actorId: null,
-        });
+    const consumer = await consumeEventBatches(
+      bus,
+      this.deps.logger,
+      contentEvents,
+      async (events) => {
+        if (!events.length) return;
+        await this.submitBatch(
+          this.deps.orm.em.fork(),
+          events.map((event) => ({
+            eventId: event.id,
+            contentType: KIND_TO_TYPE[event.payload.kind],
+            contentId: event.payload.contentId,
+            authorId: event.userId,
+            text: event.payload.text,
+            conversationId: event.payload.conversationId,
+            source: 'CONTENT' as const,
+            actorId: null,
+          })),
+        );
       },
-    });
+      { maxBatchSize: INTAKE_BATCH_SIZE },
+    );
     return () => consumer.close();
   }
 }

@@ -75,6 +75,18 @@ export class QueryService {
     return found;
   }
 
+  /** The case on (type, id) when the viewer may see it; null alike when there is none, so nothing leaks. */
+  async findByContent(
+    scope: RequestScope,
+    contentType: ContentType,
+    contentId: string,
+  ): Promise<ModerationCase | null> {
+    const id = contentId.trim();
+    if (!id || id.length > 128) throw badInput('contentId must be 1 to 128 characters', 'contentId');
+    const found = await scope.em.findOne(ModerationCase, { contentType, contentId: id });
+    return found && canSee(scope, found) ? found : null;
+  }
+
   async evidence(scope: RequestScope, id: string): Promise<Evidence | null> {
     if (scope.identity?.role !== 'ADMIN') throw forbidden('Evidence is for admins only');
     return scope.em.findOne(Evidence, { caseId: caseId(id) });
