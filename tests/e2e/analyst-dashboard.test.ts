@@ -1,22 +1,27 @@
-// The analyst dashboard in a real browser against a running graph: headline figures and both uPlot charts
+// The analyst dashboard in a real browser, in the web app the gateway serves: headline figures and both uPlot charts
 // show the events users caused, the funnel builder and retention answer, and the live metrics change as
 // new events arrive, once a second.
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { bearer, gql, GOOD_PASSWORD, LOGIN, register, uniqueEmail, type Account } from '../support/http.js';
 import { eventually } from '../support/moderation.js';
 import { profiles } from '../support/profiles.js';
 import { execSql } from '../support/sql.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
-import { launchBrowser, SCREENSHOTS, signInAndOpen, startViewsServer, type ViewsServer } from './views-harness.js';
+import {
+  describeWithBrowser,
+  launchBrowser,
+  screenshot,
+  signIn,
+  siteOf,
+  type BrowserSession,
+} from '../support/browser.js';
 
 const TRACK = `mutation($inputs: [TrackEventInput!]!) { trackEvents(inputs: $inputs) }`;
 const HOURLY_TOTAL = `{ eventsByHour(hours: 24) { count } }`;
 
-describe.each(profiles())('analyst dashboard in a browser ($name profile)', (profile) => {
+describeWithBrowser.each(profiles())('analyst dashboard in the web app ($name profile)', (profile) => {
   let stack: TestStack;
-  let server: ViewsServer;
-  let browser: Browser;
+  let session: BrowserSession;
   let page: Page;
   let analyst: Account;
   let users: Account[];
@@ -58,12 +63,11 @@ describe.each(profiles())('analyst dashboard in a browser ($name profile)', (pro
       expect((await track(user, ['page.view', 'page.view', 'upgrade.click'])).body.errors).toBeUndefined();
     // Registrations, sign-ins and the tracked events go through the bus before the page opens.
     await eventually(async () => ((await countedEvents()) >= 9 ? true : undefined), 60_000);
-    [server, browser] = await Promise.all([startViewsServer(stack.gateway.url), launchBrowser()]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    session = await launchBrowser({ viewport: { width: 1280, height: 900 } });
+    page = session.page;
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
     await stack?.destroy();
   });
 
@@ -71,7 +75,10 @@ describe.each(profiles())('analyst dashboard in a browser ($name profile)', (pro
     Number((await page.getByTestId(testId).textContent())?.replace(/[^\d.]/g, ''));
 
   test('headline figures, both charts and the top lists show what users did', async () => {
-    await signInAndOpen(page, server, { email: analyst.email, password: GOOD_PASSWORD }, 'analytics');
+    // Through the shell: sign in, then the main navigation's Analytics link.
+    await signIn(page, siteOf(stack.gateway.url), analyst.email, GOOD_PASSWORD);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
+    expect(new URL(page.url()).pathname).toBe('/analytics');
     await page.getByRole('heading', { name: 'Analyst dashboard' }).waitFor({ timeout: 60_000 });
     await page.getByTestId('dau').filter({ hasText: /^\d+$/ }).waitFor();
     // Four users registered (three plus the analyst): each caused an event today.
@@ -96,7 +103,7 @@ describe.each(profiles())('analyst dashboard in a browser ($name profile)', (pro
     expect(await pageViews.textContent()).toBe('6');
     const topUsers = page.getByRole('region', { name: 'Top users' });
     expect(await topUsers.locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
-    await page.screenshot({ path: join(SCREENSHOTS, `analyst-dashboard-${profile.name}.png`), fullPage: true });
+    await screenshot(page, `analyst-dashboard-${profile.name}`);
   }, 120_000);
 
   test('the funnel builder keeps 2–10 steps and answers; retention lists today’s cohort', async () => {
@@ -147,6 +154,6 @@ describe.each(profiles())('analyst dashboard in a browser ($name profile)', (pro
     // Charts follow their container through a ResizeObserver: give the layout its turn first.
     await eventually(async () => ((await offenders()).length === 0 ? true : undefined), 5_000).catch(() => undefined);
     expect(await offenders()).toEqual([]);
-    await page.screenshot({ path: join(SCREENSHOTS, `analyst-dashboard-phone-${profile.name}.png`), fullPage: true });
+    await screenshot(page, `analyst-dashboard-phone-${profile.name}`);
   }, 120_000);
 });

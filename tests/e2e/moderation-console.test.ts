@@ -1,24 +1,37 @@
-// The moderator console in a real browser against a running graph: a moderator sees a message waiting for
-// review, rejects it with an action and reason, and its author then reads it as blocked; an action
-// they may not take shows its stable code (FORBIDDEN/OWN_CONTENT).
+// The moderator console in a real browser, in the web app the gateway serves: a moderator sees a message
+// waiting for review, rejects it with an action and reason, and its author's chat then shows it as
+// blocked; an action they may not take shows its stable code (FORBIDDEN/OWN_CONTENT).
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createCompanion, send, startConversation } from '../support/chat.js';
 import { bearer, gql, GOOD_PASSWORD, register, type Account } from '../support/http.js';
 import { eventually, promote } from '../support/moderation.js';
 import { profiles } from '../support/profiles.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
-import { launchBrowser, SCREENSHOTS, signInAndOpen, startViewsServer, type ViewsServer } from './views-harness.js';
+import {
+  describeWithBrowser,
+  launchBrowser,
+  screenshot,
+  signIn,
+  siteOf,
+  type BrowserSession,
+} from '../support/browser.js';
 
 /** Two swear words: the local classifier sends this to the human queue (docs/moderation.md). */
 const REVIEW_TEXT = 'what the fuck is this shit';
 const MESSAGE = `query($id: ID!) { message(id: $id) { id status content } }`;
 
-describe.each(profiles())('moderator console in a browser ($name profile)', (profile) => {
+/** Signs in through the shell's form and opens the console from the main navigation, as a moderator would. */
+async function openConsole(page: Page, site: string, email: string): Promise<void> {
+  await signIn(page, site, email, GOOD_PASSWORD);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Moderation' }).click();
+  await page.getByRole('heading', { name: 'Moderator console' }).waitFor({ timeout: 60_000 });
+}
+
+describeWithBrowser.each(profiles())('moderator console in the web app ($name profile)', (profile) => {
   let stack: TestStack;
-  let server: ViewsServer;
-  let browser: Browser;
+  let site: string;
+  let session: BrowserSession;
   let page: Page;
   let moderator: Account;
   let author: Account;
@@ -28,12 +41,12 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
   beforeAll(async () => {
     stack = await startTestStack(profile, { OFFLINE_TOKENS_PER_SECOND: '1000' });
     [moderator, author] = await Promise.all([promote(stack, 'MODERATOR'), register(stack.gateway.url)]);
-    [server, browser] = await Promise.all([startViewsServer(stack.gateway.url), launchBrowser()]);
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    site = siteOf(stack.gateway.url);
+    session = await launchBrowser({ viewport: { width: 1280, height: 900 } });
+    page = session.page;
   }, 180_000);
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await session?.close();
     await stack?.destroy();
   });
 
@@ -49,8 +62,8 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
 
   test('a message waiting for review appears live; the moderator rejects it; its author sees it blocked', async () => {
     const url = stack.gateway.url;
-    await signInAndOpen(page, server, { email: moderator.email, password: GOOD_PASSWORD }, 'moderation');
-    await page.getByRole('heading', { name: 'Moderator console' }).waitFor({ timeout: 60_000 });
+    await openConsole(page, site, moderator.email);
+    expect(new URL(page.url()).pathname).toBe('/moderation');
     await page.getByText(/^Live \(\d+ updates\)/).waitFor();
 
     // Sent after the console is open: it must arrive through moderationQueueUpdates, with no reload.
@@ -72,7 +85,7 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
     await detail.getByLabel('Action').selectOption('WARN_USER');
     await detail.getByLabel('Reason (shown to the author)').fill('Abusive language');
     await detail.getByLabel('Internal note (optional)').fill('Second warning this week');
-    await page.screenshot({ path: join(SCREENSHOTS, `moderation-console-${profile.name}.png`), fullPage: true });
+    await screenshot(page, `moderation-console-${profile.name}`);
     await detail.getByRole('button', { name: 'Reject' }).click();
 
     // The outcome, or the refusal the console shows (so a failure names its code).
@@ -81,12 +94,25 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
     expect(await outcome.first().textContent()).toBe('Case rejected (WARN_USER).');
     await item.waitFor({ state: 'detached' });
 
-    // The author reads their message as blocked: withheld text, BLOCKED status.
-    const blocked = await eventually(async () => {
-      const message = await readMessage(messageId);
-      return message?.status === 'BLOCKED' ? message : undefined;
-    });
-    expect(blocked).toEqual({ id: messageId, status: 'BLOCKED', content: '' });
+    // The author opens their conversation in the shell's chat and sees the message as blocked, its text withheld.
+    await eventually(async () => ((await readMessage(messageId))?.status === 'BLOCKED' ? true : undefined));
+    const authorSession = await launchBrowser();
+    try {
+      await signIn(authorSession.page, site, author.email, GOOD_PASSWORD);
+      await authorSession.page
+        .getByRole('region', { name: 'Conversations' })
+        .getByRole('button', { name: 'Luna' })
+        .click();
+      const shown = authorSession.page.locator('li.message.blocked');
+      await shown.waitFor({ timeout: 60_000 });
+      expect(await shown.textContent()).toBe(
+        'Blocked. This message was blocked by moderation and was not sent to the companion.',
+      );
+      expect(await authorSession.page.getByText(REVIEW_TEXT).count()).toBe(0);
+      await screenshot(authorSession.page, `moderation-author-blocked-${profile.name}`);
+    } finally {
+      await authorSession.close();
+    }
     rejected = { caseId, messageId };
   }, 180_000);
 
@@ -94,9 +120,10 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
     expect(rejected).toBeDefined();
     const { caseId, messageId } = rejected!;
     const second = await promote(stack, 'MODERATOR');
-    const page2 = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    const phone = await launchBrowser({ viewport: { width: 390, height: 844 } });
+    const page2 = phone.page;
     try {
-      await signInAndOpen(page2, server, { email: second.email, password: GOOD_PASSWORD }, 'moderation');
+      await openConsole(page2, site, second.email);
       await page2.getByText(/^Live \(\d+ updates\)/).waitFor({ timeout: 60_000 });
       // The feed only carries what happens after the socket subscribed: queue staff-submitted cases until
       // one reaches this page live (the counter counts subscription events only), then appeal.
@@ -137,10 +164,7 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
       await detail.getByLabel('New note').fill('Context checks out');
       await detail.getByRole('button', { name: 'Add note' }).click();
       await detail.locator('.nx-notes li', { hasText: 'Context checks out' }).waitFor();
-      await page2.screenshot({
-        path: join(SCREENSHOTS, `moderation-console-appeal-phone-${profile.name}.png`),
-        fullPage: true,
-      });
+      await screenshot(page2, `moderation-console-appeal-phone-${profile.name}`);
 
       await detail.getByRole('button', { name: 'Overturn (approve)' }).click();
       const outcome = page2.getByRole('status').filter({ hasText: 'Appeal' }).or(page2.getByRole('alert'));
@@ -154,10 +178,10 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
       }, 90_000);
       expect(restored).toEqual({ id: messageId, status: 'COMPLETE', content: REVIEW_TEXT });
     } catch (error) {
-      await page2.screenshot({ path: join(SCREENSHOTS, `moderation-console-appeal-failed-${profile.name}.png`) });
+      await screenshot(page2, `moderation-console-appeal-failed-${profile.name}`);
       throw error;
     } finally {
-      await page2.close();
+      await phone.close();
     }
   }, 180_000);
 
@@ -175,7 +199,7 @@ describe.each(profiles())('moderator console in a browser ($name profile)', (pro
     const alert = page.locator('[role="alert"][data-code="FORBIDDEN/OWN_CONTENT"]');
     await alert.waitFor();
     expect(await alert.textContent()).toContain('You cannot act on your own content.');
-    await page.screenshot({ path: join(SCREENSHOTS, `moderation-console-error-${profile.name}.png`) });
+    await screenshot(page, `moderation-console-error-${profile.name}`);
     // Dismissable, and the case is still there for another moderator.
     await alert.getByRole('button', { name: 'Dismiss error' }).click();
     await alert.waitFor({ state: 'detached' });

@@ -1,14 +1,16 @@
 // The app shell: header with navigation by role, sign out, and the page for the current path.
 import { useApolloClient, useMutation } from '@apollo/client/react';
-import { useEffect, type MouseEvent } from 'react';
+import { lazy, Suspense, useEffect, type MouseEvent } from 'react';
 import { LogoutDocument } from '../../generated/graphql';
-import { AnalystDashboard } from './analytics/AnalystDashboard';
 import { RegisterForm, SignInForm } from './AuthForms';
 import { ChatPage } from './chat/ChatPage';
-import { ModeratorConsole } from './moderation/ModeratorConsole';
 import { navigate, usePath } from './router';
 import { signedOut } from './session';
 import { useSessionUser } from './useSession';
+
+// Staff views load on first visit, so the initial bundle stays the chat's.
+const ModeratorConsole = lazy(() => import('./moderation/ModeratorConsole'));
+const AnalystDashboard = lazy(() => import('./analytics/AnalystDashboard'));
 
 const PUBLIC_PATHS = new Set(['/signin', '/register']);
 
@@ -68,7 +70,9 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main>{page}</main>
+      <main>
+        <Suspense fallback={<p role="status">Loading…</p>}>{page}</Suspense>
+      </main>
     </>
   );
 }
