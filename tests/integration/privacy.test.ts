@@ -261,108 +261,101 @@ describe.each(profiles())('personal data and audit log ($name profile)', (profil
     await expect(execSql(stack, 'users', `delete from audit_log`)).rejects.toThrow(/append-only/);
   });
 
-  // Known broken on the embedded profile (report of 2026-11-30): after deleteAccount, a sign-in
-  // request hangs there; the services profile runs the whole erasure and the scan.
-  const erasureTest = profile.name === 'services' ? test : test.skip;
-  erasureTest(
-    'deleteAccount: at once blocked and anonymised; every subgraph erases; a scan of every database finds nothing',
-    async () => {
-      const email = uniqueEmail('erased');
-      const displayName = 'Zephyrine Quillfeather';
-      const account = await register(url, { email, displayName });
-      const secret = 'my secret diary about Quillfeather island';
-      const companionName = 'Orrinvale';
-      const companionId = await createCompanion(url, account.accessToken, {
-        name: companionName,
-        description: 'Knows the Quillfeather family history.',
-      });
-      const conversationId = await startConversation(url, account.accessToken, companionId);
-      const sent = await send(url, account.accessToken, conversationId, secret);
-      expect(sent.body.errors).toBeUndefined();
-      const bystander = await register(url);
-      const reported = await gql(
-        url,
-        `mutation($input: ReportContentInput!) { reportContent(input: $input) }`,
-        {
-          input: {
-            contentType: 'USER_PROFILE',
-            contentId: bystander.id,
-            reason: 'spam',
-            details: 'reported by Zephyrine',
-          },
+  test('deleteAccount: at once blocked and anonymised; every subgraph erases; a scan of every database finds nothing', async () => {
+    const email = uniqueEmail('erased');
+    const displayName = 'Zephyrine Quillfeather';
+    const account = await register(url, { email, displayName });
+    const secret = 'my secret diary about Quillfeather island';
+    const companionName = 'Orrinvale';
+    const companionId = await createCompanion(url, account.accessToken, {
+      name: companionName,
+      description: 'Knows the Quillfeather family history.',
+    });
+    const conversationId = await startConversation(url, account.accessToken, companionId);
+    const sent = await send(url, account.accessToken, conversationId, secret);
+    expect(sent.body.errors).toBeUndefined();
+    const bystander = await register(url);
+    const reported = await gql(
+      url,
+      `mutation($input: ReportContentInput!) { reportContent(input: $input) }`,
+      {
+        input: {
+          contentType: 'USER_PROFILE',
+          contentId: bystander.id,
+          reason: 'spam',
+          details: 'reported by Zephyrine',
         },
-        bearer(account.accessToken),
-      );
-      expect(reported.body.errors).toBeUndefined();
-      // Moderation has opened the case about the message before the account goes.
-      await eventually(async () => {
-        const rows = await execSql(stack, 'moderation', 'select 1 from moderation_cases where content_text = ?', [
-          secret,
-        ]);
-        return rows.length ? true : undefined;
-      }, 100_000);
+      },
+      bearer(account.accessToken),
+    );
+    expect(reported.body.errors).toBeUndefined();
+    // Moderation has opened the case about the message before the account goes.
+    await eventually(async () => {
+      const rows = await execSql(stack, 'moderation', 'select 1 from moderation_cases where content_text = ?', [
+        secret,
+      ]);
+      return rows.length ? true : undefined;
+    }, 100_000);
 
-      progress('case opened');
-      const wrong = await gql(url, DELETE, { p: 'not-my-password-1' }, bearer(account.accessToken));
-      expect(errorCode(wrong)).toBe('BAD_USER_INPUT');
-      const deleted = await gql<{ deleteAccount: boolean }>(
-        url,
-        DELETE,
-        { p: GOOD_PASSWORD },
-        bearer(account.accessToken),
-      );
-      expect(deleted.body.data?.deleteAccount).toBe(true);
-      progress('deleteAccount answered');
+    progress('case opened');
+    const wrong = await gql(url, DELETE, { p: 'not-my-password-1' }, bearer(account.accessToken));
+    expect(errorCode(wrong)).toBe('BAD_USER_INPUT');
+    const deleted = await gql<{ deleteAccount: boolean }>(
+      url,
+      DELETE,
+      { p: GOOD_PASSWORD },
+      bearer(account.accessToken),
+    );
+    expect(deleted.body.data?.deleteAccount).toBe(true);
+    progress('deleteAccount answered');
 
-      const signIn = await gql(url, LOGIN, { input: { email, password: GOOD_PASSWORD } });
-      expect(errorCode(signIn)).toBe('UNAUTHENTICATED');
-      progress('sign-in refused');
-      const oldToken = await gql(url, '{ me { id } }', {}, bearer(account.accessToken));
-      expect(oldToken.body.data?.me ?? null).toBeNull();
-      progress('old token refused');
-      const refresh = await gql(url, `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }`, {
-        t: account.refreshToken,
-      });
-      expect(refresh.body.errors).toBeDefined();
+    const signIn = await gql(url, LOGIN, { input: { email, password: GOOD_PASSWORD } });
+    expect(errorCode(signIn)).toBe('UNAUTHENTICATED');
+    progress('sign-in refused');
+    const oldToken = await gql(url, '{ me { id } }', {}, bearer(account.accessToken));
+    expect(oldToken.body.data?.me ?? null).toBeNull();
+    progress('old token refused');
+    const refresh = await gql(url, `mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken } }`, {
+      t: account.refreshToken,
+    });
+    expect(refresh.body.errors).toBeDefined();
 
-      progress('deleted');
-      // Every subgraph confirms; with ERASURE_GRACE_DAYS=0 the sweeper then removes the row.
-      await eventually(async () => {
-        const rows = await execSql<{ hard_deleted_at: string | null }>(
-          stack,
-          'users',
-          'select hard_deleted_at from erasure_requests where user_id = ?',
-          [account.id],
-        );
-        return rows[0]?.hard_deleted_at ? true : undefined;
-      }, 100_000);
-      expect(await execSql(stack, 'users', 'select 1 from users where id = ?', [account.id])).toEqual([]);
-      const audit = await gql<{ auditLog: { edges: { node: { action: string } }[] } }>(
-        url,
-        AUDIT,
-        { f: { subjectId: account.id } },
-        bearer(admin.accessToken),
+    progress('deleted');
+    // Every subgraph confirms; with ERASURE_GRACE_DAYS=0 the sweeper then removes the row.
+    await eventually(async () => {
+      const rows = await execSql<{ hard_deleted_at: string | null }>(
+        stack,
+        'users',
+        'select hard_deleted_at from erasure_requests where user_id = ?',
+        [account.id],
       );
-      const actions = audit.body.data!.auditLog.edges.map((edge) => edge.node.action);
-      expect(actions).toEqual(expect.arrayContaining(['privacy.erasure_requested', 'privacy.erasure_completed']));
-      progress('erasure audited');
+      return rows[0]?.hard_deleted_at ? true : undefined;
+    }, 100_000);
+    expect(await execSql(stack, 'users', 'select 1 from users where id = ?', [account.id])).toEqual([]);
+    const audit = await gql<{ auditLog: { edges: { node: { action: string } }[] } }>(
+      url,
+      AUDIT,
+      { f: { subjectId: account.id } },
+      bearer(admin.accessToken),
+    );
+    const actions = audit.body.data!.auditLog.edges.map((edge) => edge.node.action);
+    expect(actions).toEqual(expect.arrayContaining(['privacy.erasure_requested', 'privacy.erasure_completed']));
+    progress('erasure audited');
 
-      const leaks = (await everyText(stack)).filter(({ value }) =>
-        [email, displayName, 'Zephyrine', 'Quillfeather', companionName].some((needle) => value.includes(needle)),
-      );
-      expect(leaks).toEqual([]);
-      // The moderation case about the message is still there, without its text.
-      expect(
-        await execSql(
-          stack,
-          'moderation',
-          `select 1 from moderation_cases where author_id = ? and content_type = 'MESSAGE'`,
-          [account.id],
-        ),
-      ).not.toEqual([]);
-    },
-    240_000,
-  );
+    const leaks = (await everyText(stack)).filter(({ value }) =>
+      [email, displayName, 'Zephyrine', 'Quillfeather', companionName].some((needle) => value.includes(needle)),
+    );
+    expect(leaks).toEqual([]);
+    // The moderation case about the message is still there, without its text.
+    expect(
+      await execSql(
+        stack,
+        'moderation',
+        `select 1 from moderation_cases where author_id = ? and content_type = 'MESSAGE'`,
+        [account.id],
+      ),
+    ).not.toEqual([]);
+  }, 240_000);
 
   test('logs of the whole run hold no email, password, token or message text', () => {
     const all = lines.join('');

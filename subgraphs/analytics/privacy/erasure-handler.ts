@@ -26,7 +26,12 @@ const SERVER_TYPES = Object.keys(eventCatalog);
  */
 export async function eraseAnalyticsData(orm: Orm, outbox: OutboxRelay, userId: string): Promise<void> {
   await orm.em.fork().transactional(async (tx) => {
-    const sql = tx.getConnection();
+    // Inside the transaction: a statement outside it would wait for it on the embedded
+    // database's single connection, and the transaction would wait for the statement.
+    const sql = {
+      execute: (query: string, params: unknown[]) =>
+        tx.getConnection().execute(query, params, 'run', tx.getTransactionContext()),
+    };
     const existing = await tx.findOne(AnalyticsConsent, { userId });
     const pseudonym = existing?.pseudonym ?? randomUUID();
     if (existing) {

@@ -34,6 +34,8 @@ export class AccountStatuses {
        on conflict ("user_id") do update set "status" = excluded."status", "changed_at" = excluded."changed_at"
        where "account_statuses"."changed_at" < excluded."changed_at"`,
       [userId, status, changedAt],
+      'run',
+      em.getTransactionContext(),
     );
   }
 

@@ -128,6 +128,8 @@ export class EntitlementService {
        on conflict ("user_id") do update set "plan" = excluded."plan", "changed_at" = excluded."changed_at"
        where "account_plans"."changed_at" < excluded."changed_at"`,
       [userId, plan, changedAt],
+      'run',
+      em.getTransactionContext(),
     );
   }
 

@@ -14,7 +14,12 @@ import { erasureRequests } from '../events.js';
  */
 export async function eraseModerationData(orm: Orm, outbox: OutboxRelay, userId: string): Promise<void> {
   await orm.em.fork().transactional(async (tx) => {
-    const sql = tx.getConnection();
+    // Inside the transaction: a statement outside it would wait for it on the embedded
+    // database's single connection, and the transaction would wait for the statement.
+    const sql = {
+      execute: (query: string, params: unknown[]) =>
+        tx.getConnection().execute(query, params, 'run', tx.getTransactionContext()),
+    };
     await sql.execute(
       `update moderation_cases set content_text = null, content_ref = null
          where author_id = ? and (action is null or action <> 'REPORT_TO_AUTHORITIES')`,
