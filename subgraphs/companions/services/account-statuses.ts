@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { projectLatest } from './account-projection.js';
 import { BLOCKED_STATUSES, type Identity } from '../../../platform/auth/identity.js';
 import { appError, ErrorCode, unauthenticated } from '../../../platform/errors.js';
 import type { RequestScope } from '../../../platform/context.js';
@@ -29,14 +30,7 @@ export class AccountStatuses {
 
   /** Idempotent: an event older than what is stored (redelivered, reordered) changes nothing. */
   async apply(em: EntityManager, userId: string, status: AccountStatus['status'], changedAt: Date): Promise<void> {
-    await em.getConnection().execute(
-      `insert into "account_statuses" ("user_id", "status", "changed_at") values (?, ?, ?)
-       on conflict ("user_id") do update set "status" = excluded."status", "changed_at" = excluded."changed_at"
-       where "account_statuses"."changed_at" < excluded."changed_at"`,
-      [userId, status, changedAt],
-      'run',
-      em.getTransactionContext(),
-    );
+    await projectLatest(em, 'account_statuses', 'status', userId, status, changedAt);
   }
 
   async startConsumer(orm: Orm, bus: EventBus, logger: Logger): Promise<() => Promise<void>> {

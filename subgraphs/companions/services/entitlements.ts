@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { projectLatest } from './account-projection.js';
 import { appError, ErrorCode } from '../../../platform/errors.js';
 import type { EventBus } from '../../../platform/events/event-bus.js';
 import { consumeEvents } from '../../../platform/events/typed-consumer.js';
@@ -123,14 +124,7 @@ export class EntitlementService {
 
   /** Idempotent: an event older than what is stored (redelivered, reordered) changes nothing. */
   async apply(em: EntityManager, userId: string, plan: Plan, changedAt: Date): Promise<void> {
-    await em.getConnection().execute(
-      `insert into "account_plans" ("user_id", "plan", "changed_at") values (?, ?, ?)
-       on conflict ("user_id") do update set "plan" = excluded."plan", "changed_at" = excluded."changed_at"
-       where "account_plans"."changed_at" < excluded."changed_at"`,
-      [userId, plan, changedAt],
-      'run',
-      em.getTransactionContext(),
-    );
+    await projectLatest(em, 'account_plans', 'plan', userId, plan, changedAt);
   }
 
   async startConsumer(orm: Orm, bus: EventBus, logger: Logger): Promise<() => Promise<void>> {
