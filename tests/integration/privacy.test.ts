@@ -289,12 +289,16 @@ describe.each(profiles())('personal data and audit log ($name profile)', (profil
       bearer(account.accessToken),
     );
     expect(reported.body.errors).toBeUndefined();
-    // Moderation has opened the case about the message before the account goes.
+    // Moderation has opened the cases about the message and about the companion's finished
+    // reply (which quotes it) before the account goes. Content still in flight at the moment
+    // of erasure is a known gap (docs/privacy.md).
+    const { message, reply } = sent.body.data!.sendMessage;
     await eventually(async () => {
-      const rows = await execSql(stack, 'moderation', 'select 1 from moderation_cases where content_text = ?', [
-        secret,
+      const rows = await execSql(stack, 'moderation', 'select 1 from moderation_cases where content_id in (?, ?)', [
+        message.id,
+        reply.id,
       ]);
-      return rows.length ? true : undefined;
+      return rows.length === 2 ? true : undefined;
     }, 100_000);
 
     progress('case opened');
