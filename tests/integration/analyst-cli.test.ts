@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { v7 as uuidv7 } from 'uuid';
 import { runAnalyst } from '../../clients/analyst/cli.js';
-import { Topic, type EventPayload, type EventType } from '../../schema/events/contracts.js';
+import { Topic } from '../../schema/events/contracts.js';
+import { event, type Envelope } from '../support/event-envelope.js';
 import { GOOD_PASSWORD, register, uniqueEmail } from '../support/http.js';
 import { eventually } from '../support/moderation.js';
 import { profiles } from '../support/profiles.js';
@@ -23,28 +23,6 @@ const d1 = today - DAY;
 const at = (day: number, hh: number, mm = 0) => new Date(day + hh * HOUR + mm * 60_000).toISOString();
 const iso = (time: number) => new Date(time).toISOString();
 const WINDOW = ['--from', iso(d0).slice(0, 10), '--to', iso(today).slice(0, 10)];
-
-interface Envelope {
-  id: string;
-  type: EventType;
-  occurredAt: string;
-  actorId: string;
-  userId: string;
-  payload: unknown;
-}
-const event = <T extends EventType>(
-  type: T,
-  userId: string,
-  occurredAt: string,
-  payload: EventPayload<T>,
-): Envelope => ({
-  id: uuidv7(),
-  type,
-  occurredAt,
-  actorId: userId,
-  userId,
-  payload,
-});
 
 /** Three real accounts (so top-users shows their names) and a day and a half of their events. */
 function fixture(a: string, b: string, c: string): Envelope[] {

@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { v7 as uuidv7 } from 'uuid';
-import { Topic, type EventPayload, type EventType } from '../../schema/events/contracts.js';
+import { Topic } from '../../schema/events/contracts.js';
+import { event, type Envelope } from '../support/event-envelope.js';
 import {
   bearer,
   errorCode,
@@ -44,27 +44,6 @@ const S2 = randomUUID();
 const conversation = randomUUID();
 const companion = randomUUID();
 
-interface Envelope {
-  id: string;
-  type: EventType;
-  occurredAt: string;
-  actorId: string | null;
-  userId: string;
-  payload: unknown;
-}
-const event = <T extends EventType>(
-  type: T,
-  userId: string,
-  occurredAt: string,
-  payload: EventPayload<T>,
-): Envelope => ({
-  id: uuidv7(),
-  type,
-  occurredAt,
-  actorId: userId,
-  userId,
-  payload,
-});
 const message = () => ({ conversationId: conversation, messageId: randomUUID(), companionId: companion, length: 12 });
 const reply = (prompt: number, completion: number) => ({
   conversationId: conversation,
