@@ -54,5 +54,8 @@ describe('log redaction', () => {
     expect(all).not.toContain('192.0.2.200');
     expect(all).not.toContain('abc.def.ghi');
     expect(all).toContain('192.0.2.0');
+    // The error keeps what an operator needs: its message (redacted) and its stack.
+    expect(all).toContain('failed for [email]');
+    expect(all).toContain('log-redaction.test');
   });
 });

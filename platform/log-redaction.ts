@@ -83,11 +83,23 @@ function redactAddress(value: unknown): unknown {
   return value;
 }
 
+/**
+ * An error's message, stack and own fields as a plain object: its message and stack are not
+ * enumerable, so walking the error itself would log `{}`.
+ */
+function errorFields(error: Error): Record<string, unknown> {
+  const fields: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
+  for (const [key, item] of Object.entries(error)) fields[key] = item;
+  if (error.cause !== undefined) fields.cause = error.cause;
+  return fields;
+}
+
 export function redactLogValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (Array.isArray(value)) return value.map((item) => redactLogValue(item, depth + 1));
   if (value instanceof Date) return value;
+  if (value instanceof Error) return redactLogValue(errorFields(value), depth);
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const lower = key.toLowerCase();

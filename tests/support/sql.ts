@@ -23,3 +23,11 @@ export async function statementsDuring(
   await work();
   return log.slice(start);
 }
+
+/**
+ * Drops what a subgraph's background work ran (the outbox relay's polls, the audit consumer's
+ * inserts, transaction brackets), leaving the statements a request itself cost.
+ */
+export function requestStatementsOnly(statements: string[]): string[] {
+  return statements.filter((line) => !/"outbox"|"audit_log"|\] (begin|commit)/.test(line));
+}
