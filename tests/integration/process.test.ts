@@ -11,7 +11,7 @@ import { Loaders } from '../../platform/loaders.js';
 import { openScratchDatabase } from '../../platform/orm.js';
 import { closeRuntime, createRuntime } from '../../platform/server/runtime.js';
 import { usersSubgraph } from '../../subgraphs/users/schema.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { freeGraphPorts } from '../support/graph-process.js';
 import { gql, GOOD_PASSWORD, LOGIN, register, uniqueEmail } from '../support/http.js';
 
 /** `npm start`'s entry point as a real child process, on the embedded default. */
@@ -33,14 +33,6 @@ function launch(env: Record<string, string>) {
     void exited.then((code) => reject(new Error(`exited with ${code} before ready: ${stderr}`)));
   });
   return { child, ready, exited, output: () => ({ stdout, stderr }) };
-}
-
-async function ports() {
-  return {
-    GATEWAY_PORT: String(await TcpProxy.freePort()),
-    USERS_PORT: String(await TcpProxy.freePort()),
-    COMPANIONS_PORT: String(await TcpProxy.freePort()),
-  };
 }
 
 /** Reads the embedded cluster as an operator would, once no process holds it. */
@@ -98,14 +90,14 @@ describe('the npm start process', () => {
 
   test('prints one ready line, drains on SIGINT, exits 0, and keeps data across restarts', async () => {
     const email = uniqueEmail();
-    const first = launch({ DATA_DIR: dataDir, ...(await ports()) });
+    const first = launch({ DATA_DIR: dataDir, ...(await freeGraphPorts()) });
     const url = await first.ready;
     expect(first.output().stdout.match(/ready at/g)).toHaveLength(1);
     await register(url, { email });
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
 
-    const second = launch({ DATA_DIR: dataDir, ...(await ports()) });
+    const second = launch({ DATA_DIR: dataDir, ...(await freeGraphPorts()) });
     const secondUrl = await second.ready;
     expect(await login(secondUrl, email)).toBe(email);
     second.child.kill('SIGTERM');
@@ -113,7 +105,7 @@ describe('the npm start process', () => {
   }, 180_000);
 
   test('keeps every subgraph in its own schema of one PGlite cluster, across restarts', async () => {
-    const first = launch({ DATA_DIR: dataDir, ...(await ports()) });
+    const first = launch({ DATA_DIR: dataDir, ...(await freeGraphPorts()) });
     await register(await first.ready, { email: uniqueEmail() });
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
@@ -139,7 +131,7 @@ describe('the npm start process', () => {
     try {
       const email = uniqueEmail('legacy');
       await legacyUsersDirectory(legacyDir, email);
-      const run = launch({ DATA_DIR: legacyDir, ...(await ports()) });
+      const run = launch({ DATA_DIR: legacyDir, ...(await freeGraphPorts()) });
       const url = await run.ready;
       expect(await login(url, email)).toBe(email);
       run.child.kill('SIGINT');
@@ -148,7 +140,7 @@ describe('the npm start process', () => {
       expect(existsSync(join(legacyDir, 'users.imported', 'PG_VERSION'))).toBe(true);
 
       // Imported once: the next start uses the shared cluster alone and still has the account.
-      const again = launch({ DATA_DIR: legacyDir, ...(await ports()) });
+      const again = launch({ DATA_DIR: legacyDir, ...(await freeGraphPorts()) });
       expect(await login(await again.ready, email)).toBe(email);
       again.child.kill('SIGINT');
       expect(await again.exited).toBe(0);
@@ -158,9 +150,9 @@ describe('the npm start process', () => {
   }, 180_000);
 
   test('a second process on the same DATA_DIR is refused in one line, and the first keeps running', async () => {
-    const first = launch({ DATA_DIR: dataDir, ...(await ports()) });
+    const first = launch({ DATA_DIR: dataDir, ...(await freeGraphPorts()) });
     const url = await first.ready;
-    const second = launch({ DATA_DIR: dataDir, ...(await ports()) });
+    const second = launch({ DATA_DIR: dataDir, ...(await freeGraphPorts()) });
     second.ready.catch(() => undefined);
     expect(await second.exited).toBe(1);
     const lines = second.output().stderr.trim().split('\n');

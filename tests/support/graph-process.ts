@@ -23,12 +23,19 @@ export function runPrefixes(): Record<string, string> {
   return { DATABASE_PREFIX: runId, REDIS_KEY_PREFIX: `${runId}:`, KAFKA_TOPIC_PREFIX: `${runId}.` };
 }
 
-export async function launchGraph(env: Record<string, string>): Promise<GraphProcess> {
-  const ports = {
+/** A free port for the gateway and every subgraph, so a test graph never takes 4000–4004. */
+export async function freeGraphPorts() {
+  return {
     GATEWAY_PORT: String(await TcpProxy.freePort()),
     USERS_PORT: String(await TcpProxy.freePort()),
     COMPANIONS_PORT: String(await TcpProxy.freePort()),
+    MODERATION_PORT: String(await TcpProxy.freePort()),
+    ANALYTICS_PORT: String(await TcpProxy.freePort()),
   };
+}
+
+export async function launchGraph(env: Record<string, string>): Promise<GraphProcess> {
+  const ports = await freeGraphPorts();
   const child = spawn(process.execPath, ['dist/scripts/start.js'], {
     env: {
       ...process.env,
