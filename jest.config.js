@@ -5,6 +5,7 @@ export default {
   roots: ['<rootDir>/dist'],
   testMatch: ['**/*.test.js'],
   globalSetup: '<rootDir>/dist/tests/support/global-setup.js',
+  globalTeardown: '<rootDir>/dist/tests/support/global-teardown.js',
   testTimeout: 60_000,
   maxWorkers: 1,
 };

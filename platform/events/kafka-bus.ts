@@ -78,6 +78,8 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
   });
 
   type RunConfig = Parameters<KafkaConsumer['run']>[0];
+  /** Longest idle fetch: what a consumer's disconnect waits at most for the broker to answer. */
+  const IDLE_FETCH_WAIT_MS = 500;
   /** How long close() waits for a join in flight (a JoinGroup may wait out a rebalance). */
   const CLOSE_WAIT_MS = 60_000;
   /** Every joined consumer's close(), so closing the bus stops the join loops too. */
@@ -96,6 +98,9 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       for (let attempt = 0; !closed; attempt++) {
         const consumer = kafka.consumer({
           groupId: `${topicPrefix}${groupId}`,
+          // A fetch returns as soon as records arrive; this only bounds an idle long-poll, which
+          // disconnect() waits out (kafkajs' 5 s default made every service's stop take 5 s a consumer).
+          maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
           retry: { retries: 10, restartOnFailure: async () => false },
         });
         consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>

@@ -48,7 +48,8 @@ describe.each(profiles())('users events through the outbox ($name profile)', (pr
       const registered = await eventually(() =>
         lifecycle.received.find((event) => event.type === 'user.registered' && event.userId === account.id),
       );
-      expect(registered.payload).toEqual({ role: 'USER', plan: 'FREE', status: 'ACTIVE' });
+      // Test accounts grant ANALYTICS at registration (tests/support/http.ts), and the event says so.
+      expect(registered.payload).toEqual({ role: 'USER', plan: 'FREE', status: 'ACTIVE', analyticsConsent: true });
       expect(registered.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/); // UUID v7
       const types = await eventually(() => {
         const mine = analytics.received.filter((event) => event.userId === account.id).map((event) => event.type);

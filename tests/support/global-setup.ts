@@ -1,10 +1,13 @@
 import { missingServices } from './services.js';
+import { makePgliteTemplate } from './pglite-template.js';
 
 /**
  * Decides once per run whether the services profile (PostgreSQL + Redis + Kafka) runs.
  * In CI (or with REQUIRE_SERVICES=1) a missing service fails the run instead of skipping.
+ * Also prepares the migrated embedded data directory that test stacks copy (pglite-template.ts).
  */
 export default async function globalSetup(): Promise<void> {
+  process.env.NEXUS_TEST_PGLITE_TEMPLATE = await makePgliteTemplate();
   const missing = await missingServices();
   const required = process.env.CI === 'true' || process.env.REQUIRE_SERVICES === '1';
   if (missing.length === 0) {

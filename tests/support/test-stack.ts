@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -23,7 +23,7 @@ export interface TestStack extends Stack {
  */
 export function testConfig(profile: Profile, env: Record<string, string> = {}): { config: Config; dataDir: string } {
   const runId = `t${randomBytes(5).toString('hex')}`;
-  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'nexus-test-'));
+  const dataDir = env.DATA_DIR ?? freshDataDir();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -41,6 +41,14 @@ export function testConfig(profile: Profile, env: Record<string, string> = {}): 
     ...env,
   });
   return { config, dataDir };
+}
+
+/** A temp data directory: a copy of global setup's migrated template when there is one. */
+function freshDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nexus-test-'));
+  const template = process.env.NEXUS_TEST_PGLITE_TEMPLATE;
+  if (template) cpSync(template, dir, { recursive: true });
+  return dir;
 }
 
 /**
