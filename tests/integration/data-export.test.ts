@@ -31,7 +31,7 @@ interface Archive {
   userId: string;
   parts: {
     users: {
-      profile: { id: string; email: string; displayName: string };
+      profile: { id: string; email: string; displayName: string; status: string };
       sessions: { id: string }[];
       consents: { purpose: string; granted: boolean }[];
       billing: { stripeCustomerId: string | null; subscriptions: unknown[] };
@@ -305,6 +305,36 @@ describe.each(profiles())('data export ($name profile)', (profile) => {
         firstExport.id,
       ]),
     ).toEqual([]);
+  }, 60_000);
+
+  test('a suspended user, on a restricted session, may export their data too', async () => {
+    const moderator = await promote(stack, 'MODERATOR');
+    const email = uniqueEmail('suspended');
+    const target = await register(url, { email });
+    const suspended = await gql(
+      url,
+      `mutation($id: ID!) { setUserStatus(userId: $id, status: SUSPENDED, reason: "spam") { status } }`,
+      { id: target.id },
+      bearer(moderator.accessToken),
+    );
+    expect(suspended.body.errors).toBeUndefined();
+    const login = await gql<{ login: { accessToken: string; restricted: boolean } }>(
+      url,
+      'mutation($input: LoginInput!) { login(input: $input) { accessToken restricted } }',
+      { input: { email, password: GOOD_PASSWORD } },
+    );
+    expect(login.body.data!.login.restricted).toBe(true);
+    const restricted = bearer(login.body.data!.login.accessToken);
+    const requested = await gql<{ requestDataExport: ExportView }>(url, REQUEST, {}, restricted);
+    expect(requested.body.data?.requestDataExport.status).toBe('PENDING');
+    const ready = await eventually(async () => {
+      const view = (await gql<{ dataExport: ExportView | null }>(url, LATEST, {}, restricted)).body.data?.dataExport;
+      return view?.status === 'READY' ? view : undefined;
+    }, 30_000);
+    const response = await download(ready.url!);
+    expect(response.status).toBe(200);
+    const own = (await response.json()) as Archive;
+    expect(own.parts.users.profile).toMatchObject({ id: target.id, email, status: 'SUSPENDED' });
   }, 60_000);
 
   test('deleteAccount deletes the user’s exports and their parts', async () => {
