@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Topic, type EventPayload } from '../../schema/events/contracts.js';
 import type { Logger } from '../logger.js';
 import type { Consumer, EventBus } from './event-bus.js';
@@ -55,11 +56,12 @@ export async function publishExportPart(
   data: unknown,
 ): Promise<number> {
   const chunks = chunkText(JSON.stringify(data));
+  const readingId = randomUUID();
   for (const [index, text] of chunks.entries()) {
     const event = newEnvelope('user.export_part', {
       userId: request.userId,
       actorId: null,
-      payload: { exportId: request.exportId, subgraph, chunk: index, chunks: chunks.length, data: text },
+      payload: { exportId: request.exportId, readingId, subgraph, chunk: index, chunks: chunks.length, data: text },
     });
     await bus.publish(Topic.userLifecycle, [{ key: request.userId, value: JSON.stringify(event) }]);
   }

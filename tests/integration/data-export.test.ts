@@ -4,6 +4,10 @@ import { eventually, promote, REPORT } from '../support/moderation.js';
 import { profiles } from '../support/profiles.js';
 import { execSql } from '../support/sql.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
+import { randomUUID } from 'node:crypto';
+import { type ExportingSubgraph } from '../../platform/events/export-parts.js';
+import { newEnvelope } from '../../platform/events/outbox.js';
+import { Topic } from '../../schema/events/contracts.js';
 import { ExportLinks } from '../../subgraphs/users/privacy/export-signing.js';
 
 const REQUEST = `mutation { requestDataExport { id status requestedAt readyAt url expiresAt } }`;
@@ -306,6 +310,52 @@ describe.each(profiles())('data export ($name profile)', (profile) => {
       ]),
     ).toEqual([]);
   }, 60_000);
+
+  test('chunks of two readings of a part are never joined: a new reading replaces the one kept', async () => {
+    // An export no subgraph was asked for (inserted as an operator would), so that only the
+    // chunks published here arrive: as after a redelivered request whose data changed meanwhile.
+    const carol = await register(url);
+    const exportId = '0193b000-0000-7000-8000-00000000c001';
+    await execSql(
+      stack,
+      'users',
+      `insert into data_exports (id, user_id, requested_at, status) values (?, ?, now(), 'PENDING')`,
+      [exportId, carol.id],
+    );
+    const publish = (subgraph: ExportingSubgraph, readingId: string, chunk: number, chunks: number, data: string) =>
+      stack.runtime.bus.publish(Topic.userLifecycle, [
+        {
+          key: carol.id,
+          value: JSON.stringify(
+            newEnvelope('user.export_part', {
+              userId: carol.id,
+              actorId: null,
+              payload: { exportId, readingId, subgraph, chunk, chunks, data },
+            }),
+          ),
+        },
+      ]);
+    const [first, second] = [randomUUID(), randomUUID()];
+    for (const subgraph of ['users', 'moderation', 'analytics'] as const)
+      await publish(subgraph, randomUUID(), 0, 1, '{}');
+    await publish('companions', first, 0, 2, '{"reading":');
+    await publish('companions', second, 0, 2, '{"reading":');
+    await publish('companions', first, 1, 2, '"first"}');
+    await publish('companions', second, 1, 2, '"second"}');
+    const ready = await eventually(async () => {
+      const view = (await gql<{ dataExport: ExportView | null }>(url, LATEST, {}, bearer(carol.accessToken))).body.data
+        ?.dataExport;
+      return view?.status === 'READY' ? view : undefined;
+    }, 30_000);
+    expect(ready.id).toBe(exportId);
+    const response = await download(ready.url!);
+    expect(((await response.json()) as { parts: unknown }).parts).toEqual({
+      users: {},
+      companions: { reading: 'second' },
+      moderation: {},
+      analytics: {},
+    });
+  });
 
   test('a suspended user, on a restricted session, may export their data too', async () => {
     const moderator = await promote(stack, 'MODERATOR');

@@ -37,7 +37,10 @@ export class DataExport {
   archive?: string | null;
 }
 
-/** One chunk of one subgraph's part, kept until every part is in and the archive is assembled. */
+/**
+ * One chunk of one subgraph's part, kept until every part is in and the archive is assembled.
+ * All chunks of a subgraph's part come from one reading (export-service.ts).
+ */
 @Entity({ tableName: 'data_export_parts' })
 @Unique({ name: 'data_export_parts_chunk_unique', properties: ['exportId', 'subgraph', 'chunk'] })
 export class DataExportPart {
@@ -49,6 +52,9 @@ export class DataExportPart {
 
   @Property({ type: 'string', length: 16 })
   subgraph!: string;
+
+  @Property({ type: 'uuid' })
+  readingId!: string;
 
   @Property({ type: 'integer' })
   chunk!: number;

@@ -152,18 +152,33 @@ export class ExportService {
     await sql(`delete from data_exports where user_id = ?`, [userId]);
   }
 
-  /** Keeps one chunk (the first copy of it) and assembles the archive once every part is complete. */
+  /**
+   * Keeps one chunk (the first copy of it) and assembles the archive once every part is
+   * complete. A subgraph's chunks all come from one reading: a redelivered request makes the
+   * subgraph read again (its data may have changed meanwhile), so the first chunk of another
+   * reading replaces what was kept of that part, and later chunks of a replaced reading are
+   * dropped. Chunks of one reading arrive in order (one key, one partition).
+   */
   private async receive(event: EventEnvelope<'user.export_part'>): Promise<void> {
-    const { exportId, subgraph, chunk, chunks, data } = event.payload;
+    const { exportId, readingId, subgraph, chunk, chunks, data } = event.payload;
     const ready = await this.deps.orm.em.fork().transactional(async (tx) => {
       const sql = sqlIn(tx);
       const target = await tx.findOne(DataExport, { id: exportId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       // Unknown (erased meanwhile), already complete, failed or expired: nothing to keep.
       if (!target || target.status !== 'PENDING' || target.userId !== event.userId) return false;
+      const kept = await sql<{ reading_id: string }>(
+        `select reading_id from data_export_parts where export_id = ? and subgraph = ? limit 1`,
+        [exportId, subgraph],
+      );
+      const keptReading = kept[0]?.reading_id ?? null;
+      if (keptReading !== readingId) {
+        if (chunk !== 0) return false;
+        await sql(`delete from data_export_parts where export_id = ? and subgraph = ?`, [exportId, subgraph]);
+      }
       await sql(
-        `insert into data_export_parts (id, export_id, subgraph, chunk, chunks, data) values (?, ?, ?, ?, ?, ?)
-           on conflict (export_id, subgraph, chunk) do nothing`,
-        [event.id, exportId, subgraph, chunk, chunks, data],
+        `insert into data_export_parts (id, export_id, subgraph, reading_id, chunk, chunks, data)
+           values (?, ?, ?, ?, ?, ?, ?) on conflict (export_id, subgraph, chunk) do nothing`,
+        [event.id, exportId, subgraph, readingId, chunk, chunks, data],
       );
       const counts = await sql<{ subgraph: string; received: number; chunks: number }>(
         `select subgraph, count(*)::int as received, max(chunks)::int as chunks
