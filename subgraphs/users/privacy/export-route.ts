@@ -47,7 +47,7 @@ export function exportDownloadRoute(deps: { exports: ExportService; logger: Logg
       refuse(res, requestId, 403, ErrorCode.FORBIDDEN, 'BAD_SIGNATURE', 'This download link is not valid');
       return;
     }
-    const download = await deps.exports.download(exportId.toLowerCase(), expires, signature);
+    const download = await deps.exports.download(exportId.toLowerCase(), expires, signature, req.method === 'GET');
     if (!download.ok) {
       const code = download.status === 404 ? ErrorCode.NOT_FOUND : ErrorCode.FORBIDDEN;
       refuse(res, requestId, download.status, code, download.reason, download.message);

@@ -115,8 +115,8 @@ export class ExportService {
     return signed;
   }
 
-  /** Checks a download link and reads the archive; every download is audited. */
-  async download(exportId: string, expires: number, signature: string): Promise<Download> {
+  /** Checks a download link and reads the archive; every download (not a HEAD) is audited. */
+  async download(exportId: string, expires: number, signature: string, audited = true): Promise<Download> {
     if (!this.deps.links.verify(exportId, expires, signature)) {
       return { ok: false, status: 403, reason: 'BAD_SIGNATURE', message: 'This download link is not valid' };
     }
@@ -135,11 +135,13 @@ export class ExportService {
     if (found.status === 'EXPIRED' || !found.archive) {
       return { ok: false, status: 410, reason: 'EXPORT_EXPIRED', message: 'This export has been deleted' };
     }
-    await this.deps.audit.recordSecurityEvent(
-      'privacy.export_downloaded',
-      { exportId },
-      { actorId: found.userId, subjectId: found.userId },
-    );
+    if (audited) {
+      await this.deps.audit.recordSecurityEvent(
+        'privacy.export_downloaded',
+        { exportId },
+        { actorId: found.userId, subjectId: found.userId },
+      );
+    }
     return { ok: true, exportId, userId: found.userId, archive: found.archive };
   }
 
