@@ -69,14 +69,10 @@ export class ExportService {
         { orderBy: { requestedAt: 'desc' } },
       );
       if (previous) {
-        const retryAt = new Date(previous.requestedAt.getTime() + EXPORT_INTERVAL_HOURS * HOUR_MS);
-        throw appError(
-          ErrorCode.RATE_LIMITED,
-          'One data export per day: the last one was requested less than 24 hours ago',
-          {
-            retryAt: retryAt.toISOString(),
-          },
-        );
+        const retryAt = new Date(previous.requestedAt.getTime() + EXPORT_INTERVAL_HOURS * HOUR_MS).toISOString();
+        throw appError(ErrorCode.RATE_LIMITED, 'One data export per 24 hours; the last one is more recent', {
+          retryAt,
+        });
       }
       const created = tx.create(DataExport, { userId: user.id });
       tx.persist(created);
@@ -128,9 +124,7 @@ export class ExportService {
         message: 'This download link has expired; dataExport.url gives a new one',
       };
     }
-    const found = await this.deps.orm.em
-      .fork()
-      .findOne(DataExport, { id: exportId }, { populate: ['archive'] as never[] });
+    const found = await this.deps.orm.em.fork().findOne(DataExport, { id: exportId }, { populate: ['archive'] });
     if (!found) return { ok: false, status: 404, reason: 'NOT_FOUND', message: 'This export does not exist' };
     if (found.status === 'EXPIRED' || !found.archive) {
       return { ok: false, status: 410, reason: 'EXPORT_EXPIRED', message: 'This export has been deleted' };
