@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
@@ -32,6 +32,7 @@ import { SubscriptionPlanner } from './subscription-planner.js';
 import { createUndiciFetcher } from './undici-fetcher.js';
 import { createRealtime } from './realtime.js';
 import { createStaticSite } from './static-site.js';
+import { exportDownloads } from './export-downloads.js';
 
 export interface GatewayOptions {
   port?: number;
@@ -139,6 +140,11 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
   });
   const identities = new WeakMap<IncomingMessage, Identity | null>();
   let accepting = true;
+  // Export downloads go to the users service before the web app, whose routes would take them.
+  const staticSite = createStaticSite({ graphiql: config.introspection });
+  const downloads = exportDownloads({ usersUrl: () => dataSources.get('users')?.url ?? urls.users, logger });
+  const siteWithExports = async (req: IncomingMessage, res: ServerResponse, path: string) =>
+    (await downloads(req, res, path)) || staticSite(req, res, path);
   const httpServer = createGraphQLHttpServer<GatewayContext>({
     logger,
     metrics,
@@ -173,7 +179,7 @@ export async function startGateway(runtime: Runtime, options: GatewayOptions = {
       clientAddress: clientAddress(req, config.TRUST_PROXY),
     }),
     intercept: realtime.intercept,
-    site: createStaticSite({ graphiql: config.introspection }),
+    site: siteWithExports,
     ready: async () => accepting && apiSchema !== undefined && (await state.ping()),
   });
 

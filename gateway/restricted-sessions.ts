@@ -14,9 +14,8 @@ import type { GuardRefusal } from './operation-guard.js';
 
 /**
  * What a restricted session (a suspended or banned user, see docs/sanctions.md) may run:
- * these root fields only. A declared list that later work extends (data export and
- * account deletion are listed before they exist). Nested fields are checked again by
- * the subgraphs (platform/auth/restricted-access.ts), e.g. `me { companions }`.
+ * these root fields only, a declared list that later work extends. Nested fields are checked
+ * again by the subgraphs (platform/auth/restricted-access.ts), e.g. `me { companions }`.
  */
 export const RESTRICTED_ROOT_FIELDS: ReadonlySet<string> = new Set([
   // the account itself

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Debian's nginx with deploy/nginx.conf in front of a running graph and checks what a
 # client sees: HTTPS query, HTTP -> HTTPS redirect, TLS 1.1 refused, security headers, gzip,
-# a chat reply streamed over wss://, 429 past the burst (API and sign-in), /metrics refused;
+# a chat reply streamed over wss://, 429 past the burst (API and sign-in), /metrics refused,
+# a data export downloaded (and a bad export link refused);
 # then deploy/smoke.sh through nginx, and promtail's pipeline on this run's log lines.
 # The config nginx runs is derived from the production file by rewriting only addresses and
 # paths (upstreams -> 127.0.0.1 ports, certificate and temp paths -> a scratch directory);
@@ -88,6 +89,32 @@ metrics=$("${curl_tls[@]}" -o /dev/null -w '%{http_code}' "$https/metrics")
 upstream_metrics=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$GATEWAY_PORT/metrics")
 [[ $metrics == 404 && $upstream_metrics == 200 ]] && ok "/metrics refused through nginx (404; the gateway serves it: $upstream_metrics)" ||
   bad "/metrics through nginx: $metrics (gateway direct: $upstream_metrics)"
+
+# Data export downloads (/exports/) reach the users service: a bad link gets its JSON refusal,
+# and a real export, asked for over /graphql, downloads through nginx as an attachment.
+refused=$("${curl_tls[@]}" -w ' %{http_code}' "$https/exports/00000000-0000-7000-8000-000000000000?expires=1&signature=00")
+[[ $refused == *'"BAD_SIGNATURE"'*' 403' ]] && ok "export link with a bad signature refused through nginx (403, JSON)" ||
+  bad "bad export link through nginx: $refused"
+graphql() { # graphql BODY [TOKEN]
+  "${curl_tls[@]}" -H 'content-type: application/json' ${2:+-H "authorization: Bearer $2"} --data "$1" "$https/graphql"
+}
+export_email="export-check-$RANDOM@example.com"
+export_token=$(graphql '{"query":"mutation { register(input: {email: \"'"$export_email"'\", password: \"correct-horse-42\", displayName: \"Export Check\"}) { accessToken } }"}' |
+  sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+graphql '{"query":"mutation { requestDataExport { id } }"}' "$export_token" >/dev/null
+link=
+for _ in $(seq 1 60); do
+  link=$(graphql '{"query":"{ dataExport { url } }"}' "$export_token" | grep -o '/exports/[^"]*' || true)
+  [[ -n $link ]] && break
+  sleep 0.5
+done
+export_status=$("${curl_tls[@]}" -D "$scratch/export.headers" -o "$scratch/export.json" -w '%{http_code}' "$https${link:-/exports/none}")
+if [[ $export_status == 200 ]] && grep -qi '^content-disposition: attachment' "$scratch/export.headers" &&
+  grep -q '"nexusai-data-export/1"' "$scratch/export.json" && grep -qF "$export_email" "$scratch/export.json"; then
+  ok "data export downloaded through nginx: $(stat -c %s "$scratch/export.json") bytes, an attachment"
+else
+  bad "data export through nginx: status $export_status, link '${link}'"
+fi
 
 if chat=$(NODE_EXTRA_CA_CERTS="$scratch/tls/fullchain.pem" "$node" deploy/checks/chat-over-nginx.mjs "$https" 2>&1); then
   ok "$chat"

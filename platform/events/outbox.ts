@@ -17,17 +17,8 @@ export interface NewEvent<T extends EventType> {
  * in the same transaction, as the change it describes.
  */
 export function stageEvent<T extends EventType>(em: EntityManager, type: T, event: NewEvent<T>): EventEnvelope<T> {
-  const contract = eventCatalog[type];
-  const payload = contract.payload.parse(event.payload) as EventPayload<T>;
-  const envelope: EventEnvelope<T> = {
-    id: uuidv7(),
-    type,
-    occurredAt: new Date().toISOString(),
-    actorId: event.actorId,
-    userId: event.userId,
-    payload,
-  };
-  for (const topic of contract.topics) {
+  const envelope = newEnvelope(type, event);
+  for (const topic of eventCatalog[type].topics) {
     const message = new OutboxMessage();
     message.eventId = envelope.id;
     message.topic = topic;
@@ -36,6 +27,18 @@ export function stageEvent<T extends EventType>(em: EntityManager, type: T, even
     em.persist(message);
   }
   return envelope;
+}
+
+/** A new event with its id and time, the payload checked against its contract. */
+export function newEnvelope<T extends EventType>(type: T, event: NewEvent<T>): EventEnvelope<T> {
+  return {
+    id: uuidv7(),
+    type,
+    occurredAt: new Date().toISOString(),
+    actorId: event.actorId,
+    userId: event.userId,
+    payload: eventCatalog[type].payload.parse(event.payload) as EventPayload<T>,
+  };
 }
 
 export interface OutboxRelayOptions {

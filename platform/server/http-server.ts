@@ -32,7 +32,10 @@ export interface GraphQLHttpOptions<Ctx extends BaseContext> {
   /** May refuse the request outright; runs before the body is parsed. */
   guard?: (req: IncomingMessage, requestId: string) => Promise<Refusal | null>;
   context: (req: IncomingMessage, requestId: string) => Promise<Ctx>;
-  /** Other paths the service answers itself (e.g. the users service's Stripe webhook), by exact path. */
+  /**
+   * Other paths the service answers itself (e.g. the users service's Stripe webhook), by exact
+   * path; a key ending in `/*` takes every path under it (`/exports/*`: `/exports/<id>`).
+   */
   routes?: Record<string, RouteHandler>;
   ready: () => Promise<boolean>;
 }
@@ -74,6 +77,12 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** The route for a path: its exact entry, else the `/*` entry of its parent folder. */
+function routeFor(routes: Record<string, RouteHandler> | undefined, path: string): RouteHandler | undefined {
+  if (!routes) return undefined;
+  return routes[path] ?? routes[`${path.slice(0, path.lastIndexOf('/') + 1)}*`];
+}
+
 function requestIdOf(req: IncomingMessage): string {
   const given = req.headers[IdentityHeader.requestId];
   const value = Array.isArray(given) ? given[0] : given;
@@ -107,7 +116,7 @@ export function createGraphQLHttpServer<Ctx extends BaseContext>(options: GraphQ
         return;
       }
       if (await options.site?.(req, res, url.pathname)) return;
-      const route = options.routes?.[url.pathname];
+      const route = routeFor(options.routes, url.pathname);
       if (route) {
         await route(req, res, requestId);
         return;

@@ -45,7 +45,7 @@ export interface SubgraphModule<Services> {
   /** Validates the subgraph's own settings before anything starts; throws ConfigError naming the variable. */
   checkSettings?(env: NodeJS.ProcessEnv): void;
   createServices(deps: ServiceDeps): Services;
-  /** HTTP endpoints besides /graphql (webhooks), by exact path; they do their own authentication. */
+  /** HTTP endpoints besides /graphql (webhooks, export downloads), by path; they do their own authentication. */
   routes?(deps: ServiceDeps, services: Services): Record<string, RouteHandler>;
   /** Starts the subgraph's event consumers; returns how to stop them. */
   startConsumers?(deps: ServiceDeps, services: Services): Promise<() => Promise<void>>;

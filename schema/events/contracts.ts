@@ -74,6 +74,26 @@ export const eventCatalog = {
     topics: [Topic.userLifecycle],
     payload: z.object({ subgraph: z.enum(['users', 'companions', 'moderation', 'analytics']) }),
   },
+  /** A user asked for their data (docs/privacy.md, "Export"): every subgraph answers with its part. */
+  'user.export_requested': { topics: [Topic.userLifecycle], payload: z.object({ exportId: z.uuid() }) },
+  /**
+   * One chunk of a subgraph's part of an export: `data` is a slice of the part's JSON text;
+   * the chunks of a part, joined in order, parse as one JSON value. Chunked so that a long
+   * history never exceeds the broker's message size (platform/events/export-parts.ts).
+   * `readingId` names one reading of the part: a redelivered request reads again, and chunks
+   * of two readings are never joined.
+   */
+  'user.export_part': {
+    topics: [Topic.userLifecycle],
+    payload: z.object({
+      exportId: z.uuid(),
+      readingId: z.uuid(),
+      subgraph: z.enum(['users', 'companions', 'moderation', 'analytics']),
+      chunk: z.int().nonnegative(),
+      chunks: z.int().positive(),
+      data: z.string(),
+    }),
+  },
   'companion.created': {
     topics: [Topic.analytics],
     payload: z.object({ companionId: z.uuid(), visibility: z.enum(['PRIVATE', 'PUBLIC']) }),

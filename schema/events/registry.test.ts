@@ -52,12 +52,13 @@ describe('event registry', () => {
     expect(wrong).toEqual([]);
   });
 
-  // content.posted: every subgraph holding content; user.erasure_completed: every subgraph confirming an erasure.
-  test('only content.posted and user.erasure_completed have several producers', () => {
+  // content.posted: every subgraph holding content; user.erasure_completed and user.export_part:
+  // every subgraph answering an erasure or an export.
+  test('only content.posted, user.erasure_completed and user.export_part have several producers', () => {
     const shared = Object.keys(eventCatalog).filter(
       (type) =>
         Object.values(subgraphs).filter((events) => (events.publishes as readonly string[]).includes(type)).length > 1,
     );
-    expect(shared.sort()).toEqual(['content.posted', 'user.erasure_completed']);
+    expect(shared.sort()).toEqual(['content.posted', 'user.erasure_completed', 'user.export_part']);
   });
 });

@@ -6,7 +6,11 @@ import { consumerOf } from '../../platform/events/typed-consumer.js';
  * events clients track (trackEvent) through its outbox, and reads everything on
  * `analytics-events` in batches (services/ingest-service.ts).
  */
-export const publishes = ['client.tracked', 'user.erasure_completed'] as const satisfies readonly EventType[];
+export const publishes = [
+  'client.tracked',
+  'user.erasure_completed',
+  'user.export_part',
+] as const satisfies readonly EventType[];
 
 export const analyticsEvents = consumerOf({
   groupId: 'analytics.ingest',
@@ -38,4 +42,11 @@ export const erasureRequests = consumerOf({
   types: ['user.erasure_requested'],
 });
 
-export const consumers = [analyticsEvents, erasureRequests] as const;
+/** Data exports: this subgraph sends its part (privacy/export-handler.ts). */
+export const exportRequests = consumerOf({
+  groupId: 'analytics.export',
+  topic: Topic.userLifecycle,
+  types: ['user.export_requested'],
+});
+
+export const consumers = [analyticsEvents, erasureRequests, exportRequests] as const;

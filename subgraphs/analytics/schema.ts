@@ -9,6 +9,7 @@ import { LiveMetricsResolver, TrackingResolver } from './resolvers/tracking-reso
 import { createAnalyticsServices, type AnalyticsServices } from './services/index.js';
 import { loadAnalyticsSettings } from './settings.js';
 import { startAnalyticsErasure } from './privacy/erasure-handler.js';
+import { startAnalyticsExport } from './privacy/export-handler.js';
 
 export function buildAnalyticsSchema() {
   return buildFederatedSchema({
@@ -37,11 +38,13 @@ export const analyticsSubgraph: SubgraphModule<AnalyticsServices> = {
     const timer = setInterval(() => void retention(), RETENTION_INTERVAL_MS).unref();
     const stopIngest = await services.ingest.startConsumer(bus);
     const stopErasure = await startAnalyticsErasure(orm, outbox, bus, logger);
+    const stopExport = await startAnalyticsExport(orm, bus, logger);
     return async () => {
       clearInterval(timer);
       services.live.stop();
       await stopIngest();
       await stopErasure();
+      await stopExport();
       await services.realtime.close();
     };
   },

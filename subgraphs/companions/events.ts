@@ -15,6 +15,7 @@ export const publishes = [
   'message.received',
   'content.posted',
   'user.erasure_completed',
+  'user.export_part',
 ] as const satisfies readonly EventType[];
 
 export const accountStatusEvents = consumerOf({
@@ -43,4 +44,17 @@ export const erasureRequests = consumerOf({
   types: ['user.erasure_requested'],
 });
 
-export const consumers = [accountStatusEvents, accountPlanEvents, moderationDecisionEvents, erasureRequests] as const;
+/** Data exports: this subgraph sends its part (privacy/export-handler.ts). */
+export const exportRequests = consumerOf({
+  groupId: 'companions.export',
+  topic: Topic.userLifecycle,
+  types: ['user.export_requested'],
+});
+
+export const consumers = [
+  accountStatusEvents,
+  accountPlanEvents,
+  moderationDecisionEvents,
+  erasureRequests,
+  exportRequests,
+] as const;

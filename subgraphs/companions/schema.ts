@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { startCompanionsErasure } from './privacy/erasure-handler.js';
+import { startCompanionsExport } from './privacy/export-handler.js';
 import { buildFederatedSchema } from '../../platform/federation.js';
 import type { SubgraphModule } from '../../platform/server/subgraph-server.js';
 import { companionsEntities } from './entities/index.js';
@@ -40,6 +41,7 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
   createServices: createCompanionsServices,
   async startConsumers({ orm, bus, logger, outbox }, services) {
     const stopErasure = await startCompanionsErasure(orm, outbox, bus, logger);
+    const stopExport = await startCompanionsExport(orm, bus, logger);
     const stopStatuses = await services.statuses.startConsumer(orm, bus, logger);
     const stopPlans = await services.entitlements.startConsumer(orm, bus, logger);
     const stopEnforcement = await services.enforcement.startConsumer(orm, bus);
@@ -50,7 +52,7 @@ export const companionsSubgraph: SubgraphModule<CompanionsServices> = {
       await services.sweeper.stop();
       await services.chat.stop();
       await services.progress.stop();
-      await Promise.all([stopStatuses(), stopPlans(), stopEnforcement(), stopCancels(), stopErasure()]);
+      await Promise.all([stopStatuses(), stopPlans(), stopEnforcement(), stopCancels(), stopErasure(), stopExport()]);
     };
   },
 };

@@ -10,6 +10,7 @@ export const publishes = [
   'moderation.decided',
   'moderation.reversed',
   'user.erasure_completed',
+  'user.export_part',
 ] as const satisfies readonly EventType[];
 
 export const contentEvents = consumerOf({
@@ -31,4 +32,11 @@ export const erasureRequests = consumerOf({
   types: ['user.erasure_requested'],
 });
 
-export const consumers = [contentEvents, roleEvents, erasureRequests] as const;
+/** Data exports: this subgraph sends its part (privacy/export-handler.ts). */
+export const exportRequests = consumerOf({
+  groupId: 'moderation.export',
+  topic: Topic.userLifecycle,
+  types: ['user.export_requested'],
+});
+
+export const consumers = [contentEvents, roleEvents, erasureRequests, exportRequests] as const;

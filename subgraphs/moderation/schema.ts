@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { startModerationErasure } from './privacy/erasure-handler.js';
+import { startModerationExport } from './privacy/export-handler.js';
 import { buildFederatedSchema } from '../../platform/federation.js';
 import type { SubgraphModule } from '../../platform/server/subgraph-server.js';
 import { moderationEntities } from './entities/index.js';
@@ -54,10 +55,11 @@ export const moderationSubgraph: SubgraphModule<ModerationServices> = {
   createServices: createModerationServices,
   async startConsumers({ orm, bus, logger, outbox }, services) {
     const stopErasure = await startModerationErasure(orm, outbox, bus, logger);
+    const stopExport = await startModerationExport(orm, bus, logger);
     const stopRoles = await services.roles.startConsumer(orm, bus, logger);
     const stopIntake = await services.intake.startConsumer(bus);
     return async () => {
-      await Promise.all([stopRoles(), stopIntake(), stopErasure()]);
+      await Promise.all([stopRoles(), stopIntake(), stopErasure(), stopExport()]);
     };
   },
 };

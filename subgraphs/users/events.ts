@@ -23,6 +23,8 @@ export const publishes = [
   'payment.failed',
   'user.consent_changed',
   'user.erasure_requested',
+  'user.export_requested',
+  'user.export_part',
 ] as const satisfies readonly EventType[];
 
 export const moderationDecisionEvents = consumerOf({
@@ -45,4 +47,24 @@ export const erasureConfirmations = consumerOf({
   types: ['user.erasure_completed'],
 });
 
-export const consumers = [moderationDecisionEvents, auditedDecisionEvents, erasureConfirmations] as const;
+/** Data exports: the users part, like every other subgraph's (privacy/export-handler.ts). */
+export const exportRequests = consumerOf({
+  groupId: 'users.export',
+  topic: Topic.userLifecycle,
+  types: ['user.export_requested'],
+});
+
+/** Every subgraph's part of an export, assembled here into the archive (privacy/export-service.ts). */
+export const exportParts = consumerOf({
+  groupId: 'users.export-parts',
+  topic: Topic.userLifecycle,
+  types: ['user.export_part'],
+});
+
+export const consumers = [
+  moderationDecisionEvents,
+  auditedDecisionEvents,
+  erasureConfirmations,
+  exportRequests,
+  exportParts,
+] as const;

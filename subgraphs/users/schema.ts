@@ -14,10 +14,20 @@ import { startPrivacy } from './privacy/index.js';
 import { AuditResolver } from './privacy/audit-resolver.js';
 import { ConsentResolver } from './privacy/consent-resolver.js';
 import { ErasureResolver } from './privacy/erasure-resolver.js';
+import { ExportResolver } from './privacy/export-resolver.js';
+import { EXPORTS_PATH, exportDownloadRoute } from './privacy/export-route.js';
 
 export function buildUsersSchema() {
   return buildFederatedSchema({
-    resolvers: [UserResolver, AuthResolver, ConsentResolver, AuditResolver, ErasureResolver, BillingResolver],
+    resolvers: [
+      UserResolver,
+      AuthResolver,
+      ConsentResolver,
+      AuditResolver,
+      ErasureResolver,
+      ExportResolver,
+      BillingResolver,
+    ],
     referenceResolvers: userReferenceResolvers,
   });
 }
@@ -41,12 +51,13 @@ export const usersSubgraph: SubgraphModule<UsersServices> = {
         logger,
         audit: services.privacy.audit,
       }),
+      [`${EXPORTS_PATH}*`]: exportDownloadRoute({ exports: services.privacy.exports, logger }),
     };
   },
-  async startConsumers({ bus, logger }, services) {
+  async startConsumers({ orm, bus, logger }, services) {
     const stopDecisions = await services.enforcement.startConsumer(bus, logger);
     services.suspensions.start();
-    const stopPrivacy = await startPrivacy(bus, logger, services.privacy);
+    const stopPrivacy = await startPrivacy(orm, bus, logger, services.privacy);
     return async () => {
       await stopPrivacy();
       await services.suspensions.stop();

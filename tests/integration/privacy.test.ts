@@ -302,6 +302,19 @@ describe.each(profiles())('personal data and audit log ($name profile)', (profil
     }, 100_000);
 
     progress('case opened');
+    // A ready data export holds all of it (email, name, texts): the erasure deletes it too.
+    const requested = await gql(url, `mutation { requestDataExport { id } }`, {}, bearer(account.accessToken));
+    expect(requested.body.errors).toBeUndefined();
+    await eventually(async () => {
+      const view = await gql<{ dataExport: { status: string } | null }>(
+        url,
+        `{ dataExport { status } }`,
+        {},
+        bearer(account.accessToken),
+      );
+      return view.body.data?.dataExport?.status === 'READY' ? true : undefined;
+    }, 30_000);
+    progress('export ready');
     const wrong = await gql(url, DELETE, { p: 'not-my-password-1' }, bearer(account.accessToken));
     expect(errorCode(wrong)).toBe('BAD_USER_INPUT');
     const deleted = await gql<{ deleteAccount: boolean }>(

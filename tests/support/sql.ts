@@ -26,8 +26,9 @@ export async function statementsDuring(
 
 /**
  * Drops what a subgraph's background work ran (the outbox relay's polls, the audit consumer's
- * inserts, transaction brackets), leaving the statements a request itself cost.
+ * inserts, the data export sweeper, transaction brackets), leaving the statements a request
+ * itself cost.
  */
 export function requestStatementsOnly(statements: string[]): string[] {
-  return statements.filter((line) => !/"outbox"|"audit_log"|\] (begin|commit)/.test(line));
+  return statements.filter((line) => !/"outbox"|"audit_log"|data_exports|\] (begin|commit)/.test(line));
 }

@@ -6,6 +6,7 @@ import { Session } from './session.js';
 import { User } from './user.js';
 import { AuditEntry } from '../privacy/audit-entry.js';
 import { ConsentRecord } from '../privacy/consent-record.js';
+import { DataExport, DataExportPart } from '../privacy/data-export.js';
 import { ErasureRequest } from '../privacy/erasure-request.js';
 
 export { ProcessedDecision, RefreshToken, Session, User };
@@ -20,5 +21,7 @@ export const usersEntities = [
   ConsentRecord,
   AuditEntry,
   ErasureRequest,
+  DataExport,
+  DataExportPart,
   ...billingEntities,
 ];

@@ -4,6 +4,7 @@ import { Migration20261130165210 } from './Migration20261130165210.js';
 import { Migration20261130194015_billing } from './Migration20261130194015_billing.js';
 import { Migration20261130204917_audit_triggers } from './Migration20261130204917_audit_triggers.js';
 import { Migration20261130193849_privacy } from './Migration20261130193849_privacy.js';
+import { Migration20261201021509_data_exports } from './Migration20261201021509_data_exports.js';
 
 /** Applied in this order at start-up; new files come from `npm run migration:create -- users`. */
 export const usersMigrations: MigrationObject[] = [
@@ -16,4 +17,6 @@ export const usersMigrations: MigrationObject[] = [
   { name: 'Migration20261130194015_billing', class: Migration20261130194015_billing },
   // The audit log refuses UPDATE, DELETE and TRUNCATE (declared on the entity).
   { name: 'Migration20261130204917_audit_triggers', class: Migration20261130204917_audit_triggers },
+  // Data exports and the parts they are assembled from.
+  { name: 'Migration20261201021509_data_exports', class: Migration20261201021509_data_exports },
 ];

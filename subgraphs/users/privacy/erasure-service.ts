@@ -45,6 +45,8 @@ export class ErasureService {
       statuses: StatusChanges;
       outbox: OutboxRelay;
       logger: Logger;
+      /** The user's data exports go with the account. */
+      exports: { eraseFor(tx: EntityManager, userId: string): Promise<void> };
       graceDays: number;
     },
   ) {}
@@ -82,6 +84,7 @@ export class ErasureService {
         }),
       );
       await tx.nativeDelete(OutboxMessage, { key: user.id, publishedAt: { $ne: null } });
+      await this.deps.exports.eraseFor(tx, user.id);
       stageEvent(tx, 'user.erasure_requested', { userId: user.id, actorId: user.id, payload: {} });
       appendAudit(tx, {
         category: 'SECURITY',

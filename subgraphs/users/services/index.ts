@@ -54,7 +54,16 @@ export function createUsersServices({ config, state, outbox, orm, logger, metric
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
   const statuses = new StatusChanges({ sessions, revocations, outbox });
-  const privacy = createPrivacyServices({ orm, outbox, logger, passwords, sessions, statuses, kv: state.kv });
+  const privacy = createPrivacyServices({
+    orm,
+    outbox,
+    logger,
+    passwords,
+    sessions,
+    statuses,
+    kv: state.kv,
+    gatewaySecret: config.gatewaySecret,
+  });
   const accounts = new AccountService({ passwords, sessions, statuses, suspensions, outbox, privacy });
   const enforcement = new ModerationEnforcement({ orm, statuses });
   const billingSettings = loadBillingSettings(process.env);
