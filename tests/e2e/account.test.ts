@@ -223,6 +223,8 @@ describeWithBrowser.each(profiles())('account page, plan and upgrade in a browse
       .waitFor();
     await panel.getByTestId('plan-name').filter({ hasText: 'PREMIUM' }).waitFor();
     await panel.getByText(/^Renews on /).waitFor();
+    // The header's copy (from the session) follows without waiting for the next token renewal.
+    await page.locator('header .who', { hasText: 'Ada · PREMIUM plan' }).waitFor();
     // A live subscription changes plan through the billing portal, not a second checkout.
     expect(await panel.getByRole('button', { name: 'Upgrade' }).count()).toBe(0);
   }, 120_000);

@@ -28,6 +28,9 @@ export async function launchGraph(env: Record<string, string>): Promise<GraphPro
     GATEWAY_PORT: String(await TcpProxy.freePort()),
     USERS_PORT: String(await TcpProxy.freePort()),
     COMPANIONS_PORT: String(await TcpProxy.freePort()),
+    // Every port free, not only those the tests talk to: runs side by side must never meet on a default.
+    MODERATION_PORT: String(await TcpProxy.freePort()),
+    ANALYTICS_PORT: String(await TcpProxy.freePort()),
   };
   const child = spawn(process.execPath, ['dist/scripts/start.js'], {
     env: {

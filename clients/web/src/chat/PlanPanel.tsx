@@ -1,8 +1,10 @@
 // The user's plan and what they used of it today, with an upgrade through Stripe Checkout.
 import { useMutation, useQuery } from '@apollo/client/react';
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { WebCreateCheckoutSessionDocument, WebPlanUsageDocument, type Plan } from '../../../generated/graphql';
 import { describeError, errorCode, localTime } from '../errors';
+import { userUpdated } from '../session';
+import { useSessionUser } from '../useSession';
 
 const PAID_PLANS: Plan[] = ['STANDARD', 'PREMIUM', 'VIP'];
 const RANK: Record<Plan, number> = { FREE: 0, STANDARD: 1, PREMIUM: 2, VIP: 3 };
@@ -22,7 +24,14 @@ function Usage(props: { label: string; meterName: string; used: number; limit: n
           {props.used} of {props.limit}
         </span>
       </div>
-      <meter min={0} max={props.limit} value={props.used} aria-label={props.meterName} />
+      <meter
+        min={0}
+        max={props.limit}
+        value={props.used}
+        optimum={0}
+        high={props.limit * 0.8}
+        aria-label={props.meterName}
+      />
       {props.note && <p className="muted small">{props.note}</p>}
     </div>
   );
@@ -40,8 +49,13 @@ export function PlanPanel() {
   const [choice, setChoice] = useState<Plan | ''>('');
   const [disabled, setDisabled] = useState(billingDisabled);
   const returned = new URLSearchParams(location.search).get('checkout');
+  const sessionUser = useSessionUser();
 
   const me = usage.data?.me;
+  // The header shows the session's copy of the plan, which is only as new as the last token renewal.
+  useEffect(() => {
+    if (me && sessionUser && me.plan !== sessionUser.plan) userUpdated({ plan: me.plan });
+  }, [me, sessionUser]);
   if (!me) return usage.error ? <p role="alert">{describeError(usage.error)}</p> : null;
   const { usage: used, subscription } = me;
   const subscribed = subscription && LIVE.has(subscription.status);
