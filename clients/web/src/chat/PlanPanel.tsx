@@ -10,6 +10,9 @@ const PAID_PLANS: Plan[] = ['STANDARD', 'PREMIUM', 'VIP'];
 const RANK: Record<Plan, number> = { FREE: 0, STANDARD: 1, PREMIUM: 2, VIP: 3 };
 /** Stripe statuses that grant the plan (docs/billing.md): a plan change then goes through the portal. */
 const LIVE = new Set(['ACTIVE', 'TRIALING', 'PAST_DUE']);
+/** Back from Checkout, the plan changes when Stripe's webhook lands: look again this often, this long. */
+const CONFIRM_POLL_MS = 2_000;
+const CONFIRM_WAIT_MS = 60_000;
 
 /** Set once billing answered BILLING_DISABLED: the upgrade stays hidden for the rest of the visit. */
 let billingDisabled = false;
@@ -44,21 +47,37 @@ function returnUrl(outcome: 'done' | 'cancelled'): string {
 
 export function PlanPanel() {
   const planId = useId();
-  const usage = useQuery(WebPlanUsageDocument, { fetchPolicy: 'cache-and-network' });
+  // Read once: the address loses `?checkout=` at once, so a reload does not thank the user again.
+  const [returned] = useState(() => new URLSearchParams(location.search).get('checkout'));
+  const [confirming, setConfirming] = useState(returned === 'done');
+  const usage = useQuery(WebPlanUsageDocument, {
+    fetchPolicy: 'cache-and-network',
+    pollInterval: confirming ? CONFIRM_POLL_MS : 0,
+  });
   const [checkout, session] = useMutation(WebCreateCheckoutSessionDocument);
   const [choice, setChoice] = useState<Plan | ''>('');
   const [disabled, setDisabled] = useState(billingDisabled);
-  const returned = new URLSearchParams(location.search).get('checkout');
   const sessionUser = useSessionUser();
 
+  useEffect(() => {
+    if (!returned) return;
+    history.replaceState(null, '', location.pathname);
+    const giveUp = setTimeout(() => setConfirming(false), CONFIRM_WAIT_MS);
+    return () => clearTimeout(giveUp);
+  }, [returned]);
+
   const me = usage.data?.me;
+  const live = Boolean(me?.subscription && LIVE.has(me.subscription.status));
+  useEffect(() => {
+    if (live) setConfirming(false);
+  }, [live]);
   // The header shows the session's copy of the plan, which is only as new as the last token renewal.
   useEffect(() => {
     if (me && sessionUser && me.plan !== sessionUser.plan) userUpdated({ plan: me.plan });
   }, [me, sessionUser]);
   if (!me) return usage.error ? <p role="alert">{describeError(usage.error)}</p> : null;
   const { usage: used, subscription } = me;
-  const subscribed = subscription && LIVE.has(subscription.status);
+  const subscribed = live;
   const higher = PAID_PLANS.filter((plan) => RANK[plan] > RANK[me.plan]);
   const target = choice || higher[0];
 
@@ -83,7 +102,9 @@ export function PlanPanel() {
       </h2>
       {returned === 'done' && (
         <p role="status" className="notice">
-          Thank you. Your plan changes as soon as the payment is confirmed.
+          {subscribed
+            ? `Thank you: your ${me.plan} plan is active.`
+            : 'Thank you. Your plan changes as soon as the payment is confirmed.'}
         </p>
       )}
       {returned === 'cancelled' && <p className="muted small">Checkout cancelled; nothing was charged.</p>}
