@@ -140,6 +140,11 @@ describeWithBrowser.each(profiles())('account page, plan and upgrade in a browse
       ['Terms and privacy policy', 'accepted', '2026-11-30'],
     ]);
     await screenshot(page, `account-${profile.name}`);
+    // On a phone the page is one column; only the history table may scroll, inside its card.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, `account-phone-${profile.name}`);
   }, 120_000);
 
   test('display name: an invalid one shows the API error by the field; a valid one is saved everywhere', async () => {
