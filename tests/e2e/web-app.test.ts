@@ -197,6 +197,18 @@ describeWithBrowser.each(profiles())('web app and GraphiQL in a browser ($name p
     expect(await page.evaluate(() => localStorage.getItem('nexus.session'))).toBeNull();
   });
 
+  test('without billing configured, Upgrade explains that upgrades are not available and goes away', async () => {
+    session = await launchBrowser();
+    const { page } = session;
+    await signIn(page, site, user.email, GOOD_PASSWORD);
+    const panel = page.getByRole('region', { name: 'Plan: FREE' });
+    await panel.getByRole('button', { name: 'Upgrade' }).click();
+    await panel.getByRole('status').filter({ hasText: 'Upgrades are not available on this deployment.' }).waitFor();
+    expect(await panel.getByRole('button', { name: 'Upgrade' }).count()).toBe(0);
+    expect(await panel.getByRole('alert').count()).toBe(0);
+    expect(new URL(page.url()).origin).toBe(site);
+  });
+
   test('GraphiQL works with the network cut off: a query and a subscription', async () => {
     session = await launchBrowser({ offline: true });
     const { page } = session;

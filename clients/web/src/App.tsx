@@ -8,7 +8,8 @@ import { navigate, usePath } from './router';
 import { signedOut } from './session';
 import { useSessionUser } from './useSession';
 
-// Staff views load on first visit, so the initial bundle stays the chat's.
+// The account page and staff views load on first visit, so the initial bundle stays the chat's.
+const AccountPage = lazy(() => import('./account/AccountPage'));
 const ModeratorConsole = lazy(() => import('./moderation/ModeratorConsole'));
 const AnalystDashboard = lazy(() => import('./analytics/AnalystDashboard'));
 
@@ -50,6 +51,7 @@ export function App() {
   const moderator = user.role === 'MODERATOR' || user.role === 'ADMIN';
   const analyst = user.role === 'ANALYST' || user.role === 'ADMIN';
   let page = <ChatPage />;
+  if (path === '/account') page = <AccountPage />;
   if (path === '/moderation' && moderator) page = <ModeratorConsole />;
   if (path === '/analytics' && analyst) page = <AnalystDashboard />;
 
@@ -61,6 +63,7 @@ export function App() {
           <NavLink to="/" label="Chat" path={path} />
           {moderator && <NavLink to="/moderation" label="Moderation" path={path} />}
           {analyst && <NavLink to="/analytics" label="Analytics" path={path} />}
+          <NavLink to="/account" label="Account" path={path} />
           <a href="/graphiql">GraphiQL</a>
         </nav>
         <span className="who">

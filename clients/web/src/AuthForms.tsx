@@ -4,7 +4,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { LoginDocument, RegisterDocument } from '../../generated/graphql';
 import { describeError } from './errors';
 import { navigate } from './router';
-import { signedIn } from './session';
+import { farewellMessage, signedIn } from './session';
 
 function Field(props: {
   label: string;
@@ -33,6 +33,7 @@ export function SignInForm() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [login, { loading, error }] = useMutation(LoginDocument);
+  const farewell = farewellMessage();
   async function submit(event: FormEvent) {
     event.preventDefault();
     const result = await login({ variables: { input: { email, password } } }).catch(() => null);
@@ -44,6 +45,11 @@ export function SignInForm() {
   return (
     <form className="card auth" onSubmit={submit} aria-labelledby="signin-title">
       <h1 id="signin-title">Sign in</h1>
+      {farewell && (
+        <p role="status" className="notice">
+          {farewell}
+        </p>
+      )}
       <Field label="Email" type="email" value={email} onChange={setEmail} autoComplete="username" />
       <Field label="Password" type="password" value={password} onChange={setPassword} autoComplete="current-password" />
       {error && (

@@ -10,11 +10,15 @@ interface Stored {
   refreshToken: string;
   expiresAt: string;
   user: SessionUser;
+  /** How long before expiry to renew: 30 s, or a quarter of a shorter token lifetime. */
+  renewBeforeMs?: number;
 }
 
 const KEY = 'nexus.session';
 /** Renew this long before expiry, so a request never leaves with a token about to lapse. */
 const RENEW_BEFORE_MS = 30_000;
+/** A renewal that failed for another reason than a refused refresh token is tried again after this. */
+const RETRY_MS = 3_000;
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -28,6 +32,8 @@ function load(): Stored | null {
 }
 
 let current: Stored | null = load();
+/** Why the last session ended, when the user should be told (shown by the sign-in page). */
+let farewell: string | null = null;
 let refreshing: Promise<string | null> | null = null;
 let timer: ReturnType<typeof setTimeout> | undefined;
 const listeners = new Set<() => void>();
@@ -40,20 +46,41 @@ function save(next: Stored | null): void {
   for (const listener of listeners) listener();
 }
 
-/** Renews ahead of expiry while the tab is open, so a long-idle page still works when used. */
-function schedule(): void {
+/**
+ * Renews ahead of expiry while the tab is open, so a long-idle page still works when used. After each
+ * attempt it plans the next: a renewal that failed (rate limited, offline) is tried again shortly.
+ */
+function schedule(notBeforeMs = 1_000): void {
   clearTimeout(timer);
   if (!current) return;
-  const due = Date.parse(current.expiresAt) - RENEW_BEFORE_MS - Date.now();
-  timer = setTimeout(() => void freshToken(), Math.max(due, 1_000));
+  const due = Date.parse(current.expiresAt) - renewBefore(current) - Date.now();
+  timer = setTimeout(() => void freshToken().finally(() => schedule(RETRY_MS)), Math.max(due, notBeforeMs));
+}
+
+function renewBefore(session: Stored): number {
+  return session.renewBeforeMs ?? RENEW_BEFORE_MS;
 }
 
 export function signedIn(payload: AuthPayloadFieldsFragment): void {
-  save({ ...payload });
+  // A short-lived token (ACCESS_TOKEN_TTL_SECONDS under 2 min) would otherwise be renewed on every request.
+  const lifetime = Date.parse(payload.expiresAt) - Date.now();
+  farewell = null;
+  save({ ...payload, renewBeforeMs: Math.min(RENEW_BEFORE_MS, Math.max(lifetime / 4, 1_000)) });
 }
 
-export function signedOut(): void {
+/** Forgets the session; `message` is shown on the sign-in page (e.g. after deleting the account). */
+export function signedOut(message?: string): void {
+  farewell = message ?? null;
   save(null);
+}
+
+export function farewellMessage(): string | null {
+  return farewell;
+}
+
+/** The profile changed (e.g. a new display name): keeps the tokens, updates what the shell shows. */
+export function userUpdated(changes: Partial<SessionUser>): void {
+  if (current) save({ ...current, user: { ...current.user, ...changes } });
 }
 
 export function user(): SessionUser | null {
@@ -71,21 +98,28 @@ async function refresh(refreshToken: string): Promise<string | null> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: print(RefreshTokenDocument), variables: { refreshToken } }),
   });
-  const body = (await response.json()) as { data?: { refreshToken?: AuthPayloadFieldsFragment } | null };
+  const body = (await response.json()) as {
+    data?: { refreshToken?: AuthPayloadFieldsFragment } | null;
+    errors?: { extensions?: { code?: string } }[];
+  };
   const payload = body.data?.refreshToken;
-  if (!payload) {
+  if (payload) {
+    signedIn(payload);
+    return payload.accessToken;
+  }
+  if (body.errors?.some((error) => error.extensions?.code === 'UNAUTHENTICATED')) {
     // The refresh token was revoked or expired: the session is over.
-    signedOut();
+    signedOut('Your session has ended; sign in again.');
     return null;
   }
-  signedIn(payload);
-  return payload.accessToken;
+  // Rate limited or unavailable: the session is still good; the caller keeps the token it has.
+  throw new Error(`Token renewal failed (HTTP ${response.status})`);
 }
 
 /** A valid access token (renewed first if it is about to expire), or null when signed out. */
 export async function freshToken(): Promise<string | null> {
   if (!current) return null;
-  if (Date.parse(current.expiresAt) - Date.now() > RENEW_BEFORE_MS) return current.accessToken;
+  if (Date.parse(current.expiresAt) - Date.now() > renewBefore(current)) return current.accessToken;
   refreshing ??= refresh(current.refreshToken)
     .catch(() => current?.accessToken ?? null)
     .finally(() => {

@@ -16,7 +16,9 @@ export function CompanionForm(props: { editing?: CompanionFieldsFragment; onDone
   const [description, setDescription] = useState(editing?.description ?? '');
   const [personality, setPersonality] = useState(editing?.personality.join(', ') ?? '');
   const [visibility, setVisibility] = useState<Visibility>(editing?.visibility ?? 'PRIVATE');
-  const [create, created] = useMutation(CreateCompanionDocument, { refetchQueries: ['MyCompanions', 'Companions'] });
+  const [create, created] = useMutation(CreateCompanionDocument, {
+    refetchQueries: ['MyCompanions', 'Companions', 'WebPlanUsage'],
+  });
   const [update, updated] = useMutation(UpdateCompanionDocument);
   const error = created.error ?? updated.error;
 

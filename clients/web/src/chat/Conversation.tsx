@@ -51,7 +51,8 @@ export function Conversation(props: { id: string }) {
   const [streamError, setStreamError] = useState<string | null>(null);
   const stop = useRef<() => void>(() => undefined);
   const messages = useQuery(ConversationMessagesDocument, { variables: { id: props.id, first: 100 } });
-  const [send, sent] = useMutation(SendMessageDocument);
+  // The plan panel's counts follow each message sent.
+  const [send, sent] = useMutation(SendMessageDocument, { refetchQueries: ['WebPlanUsage'] });
   const [cancel] = useMutation(CancelReplyDocument);
 
   // Leaving the conversation stops listening (the reply goes on and is stored).

@@ -10,6 +10,7 @@ import {
 import { describeError } from '../errors';
 import { useSessionUser } from '../useSession';
 import { CompanionForm } from './CompanionForm';
+import { PlanPanel } from './PlanPanel';
 
 export function Sidebar(props: { selected: string | null; onSelect: (conversationId: string) => void }) {
   const me = useSessionUser();
@@ -25,6 +26,7 @@ export function Sidebar(props: { selected: string | null; onSelect: (conversatio
 
   return (
     <aside className="sidebar">
+      <PlanPanel />
       <section aria-labelledby="companions-title">
         <div className="row spread">
           <h2 id="companions-title">Companions</h2>
