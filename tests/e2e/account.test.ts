@@ -3,6 +3,7 @@
 // quota, the upgrade through Checkout, and an access token renewed without the user noticing.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -239,6 +240,28 @@ describeWithBrowser.each(profiles())('account page, plan and upgrade in a browse
     await page.locator('header .who', { hasText: 'Ada · PREMIUM plan' }).waitFor();
     // A live subscription changes plan through the billing portal, not a second checkout.
     expect(await panel.getByRole('button', { name: 'Upgrade' }).count()).toBe(0);
+  }, 120_000);
+
+  test('data export: requested, prepared in the background, downloaded as one file; a second one waits a day', async () => {
+    const { account, page } = await signedIn('Grace', true);
+    await openAccount(page);
+    await page.getByRole('button', { name: 'Request an export' }).click();
+    const link = page.getByRole('link', { name: 'Download my data' });
+    await link.waitFor({ timeout: 60_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const archive = JSON.parse(await readFile((await download.path())!, 'utf8')) as {
+      userId: string;
+      parts: Record<string, unknown>;
+    };
+    expect(archive.userId).toBe(account.id);
+    expect(Object.keys(archive.parts).sort()).toEqual(['analytics', 'companions', 'moderation', 'users']);
+    expect(JSON.stringify(archive.parts.users)).toContain(account.email);
+    expect(JSON.stringify(archive.parts.companions)).toContain('Luna');
+
+    await page.getByRole('button', { name: 'Request an export' }).click();
+    const refused = page.getByRole('alert').filter({ hasText: 'you can try again at' });
+    await refused.waitFor();
+    expect(await refused.textContent()).toMatch(new RegExp(`you can try again at ${LOCAL_TIME}\\.$`));
   }, 120_000);
 
   test('deleting the account: a wrong password is refused; then signed out with a message, sign-in refused', async () => {

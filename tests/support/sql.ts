@@ -25,10 +25,11 @@ export async function statementsDuring(
 }
 
 /**
- * Drops what a subgraph's background work ran (the outbox relay's polls, the audit consumer's
- * inserts, the data export sweeper, transaction brackets), leaving the statements a request
- * itself cost.
+ * The statements that read `table`'s rows by id (`where "x0"."id" in (…)` or `= ?`): what an
+ * N+1 multiplies. A subgraph's background work (outbox relay, audit consumer, sweepers) never
+ * reads that way, so counting these counts what a request cost.
  */
-export function requestStatementsOnly(statements: string[]): string[] {
-  return statements.filter((line) => !/"outbox"|"audit_log"|data_exports|\] (begin|commit)/.test(line));
+export function readsById(statements: string[], table: string): string[] {
+  const byId = new RegExp(`from "${table}" as "(\\w+)" where "\\1"\\."id" (in|=) `);
+  return statements.filter((line) => byId.test(line));
 }

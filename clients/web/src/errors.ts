@@ -44,6 +44,8 @@ export function describeError(error: unknown): string {
     const extensions = (first?.extensions ?? {}) as Record<string, unknown>;
     const code = String(extensions.code ?? '');
     if (code === 'QUOTA_EXCEEDED') return quotaSentence(extensions);
+    if (code === 'RATE_LIMITED' && typeof extensions.retryAt === 'string')
+      return `${first?.message ?? 'Not yet'}: you can try again at ${localTime(extensions.retryAt)}.`;
     const reason = typeof extensions.reason === 'string' ? extensions.reason : '';
     return REASONS[reason] ?? CODES[code] ?? first?.message ?? 'The request failed.';
   }

@@ -1,10 +1,11 @@
-// The account page: profile, consents and their history, and deleting the account. Loaded on first
+// The account page: profile, consents and their history, a copy of one's data, and deleting the account. Loaded on first
 // visit (React.lazy in App.tsx), so the initial bundle stays the chat's.
 import { useQuery } from '@apollo/client/react';
 import { WebAccountDocument } from '../../../generated/graphql';
 import { describeError } from '../errors';
 import { ConsentSection } from './ConsentSection';
 import { DeleteAccountSection } from './DeleteAccountSection';
+import { ExportSection } from './ExportSection';
 import { ProfileSection } from './ProfileSection';
 import './account.css';
 
@@ -20,6 +21,7 @@ export function AccountPage() {
         <>
           <ProfileSection displayName={me.displayName} email={me.email} />
           <ConsentSection consents={me.consents ?? []} history={me.consentHistory ?? []} />
+          <ExportSection />
           <DeleteAccountSection />
         </>
       )}
