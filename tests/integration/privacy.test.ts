@@ -118,6 +118,8 @@ describe.each(profiles())('personal data and audit log ($name profile)', (profil
     });
     expect(errorCode(outdated)).toBe('BAD_USER_INPUT');
     expect(outdated.body.errors?.[0]?.extensions?.reason).toBe('POLICY_OUTDATED');
+    // Anyone, signed in or not, can learn the version in force before registering.
+    expect((await gql(url, '{ privacyPolicyVersion }')).body.data).toEqual({ privacyPolicyVersion: POLICY });
   });
 
   test('setConsent keeps a history; another user cannot read it; bad versions are refused', async () => {

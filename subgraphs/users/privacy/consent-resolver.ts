@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { AllowRestricted } from '../../../platform/auth/restricted-access.js';
 import type { User } from '../entities/user.js';
 import { UserNode } from '../resolvers/types.js';
@@ -29,6 +29,14 @@ export class ConsentResolver {
   })
   consentHistory(@Root() user: User, @Ctx() ctx: UsersContext): Promise<ConsentRecord[]> | null {
     return mayRead(ctx, user) ? ctx.services.privacy.consents.history(ctx.em, user.id) : null;
+  }
+
+  @AllowRestricted()
+  @Query(() => String, {
+    description: 'The version of the terms and privacy policy in force: the one registration and setConsent name.',
+  })
+  privacyPolicyVersion(@Ctx() ctx: UsersContext): string {
+    return ctx.services.privacy.consents.policyVersion;
   }
 
   @Authorized()

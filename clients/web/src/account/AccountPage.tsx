@@ -20,7 +20,11 @@ export function AccountPage() {
       {me && (
         <>
           <ProfileSection displayName={me.displayName} email={me.email} />
-          <ConsentSection consents={me.consents ?? []} history={me.consentHistory ?? []} />
+          <ConsentSection
+            consents={me.consents ?? []}
+            history={me.consentHistory ?? []}
+            policyVersion={account.data?.privacyPolicyVersion ?? ''}
+          />
           <ExportSection />
           <DeleteAccountSection />
         </>

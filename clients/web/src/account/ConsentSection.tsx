@@ -23,19 +23,15 @@ const PURPOSE_NAMES: Record<string, string> = {
   MARKETING: 'Offers',
 };
 
-/**
- * The policy version a choice is made under. The API has no field for the version in force, so the
- * newest one the user accepted (the TERMS record from registration) stands for it.
- */
-function policyVersionOf(consents: WebConsentFragment[], history: HistoryRecord[]): string | null {
-  const terms = history.find((record) => record.purpose === 'TERMS');
-  return terms?.policyVersion ?? consents.find((consent) => consent.policyVersion)?.policyVersion ?? null;
-}
-
-export function ConsentSection(props: { consents: WebConsentFragment[]; history: HistoryRecord[] }) {
+/** `policyVersion`: the version in force (Query.privacyPolicyVersion), which every choice is made under. */
+export function ConsentSection(props: {
+  consents: WebConsentFragment[];
+  history: HistoryRecord[];
+  policyVersion: string;
+}) {
   const [setConsent, { loading, error }] = useMutation(WebSetConsentDocument, { refetchQueries: ['WebAccount'] });
   const [announcement, setAnnouncement] = useState('');
-  const policyVersion = policyVersionOf(props.consents, props.history);
+  const { policyVersion } = props;
   const granted = (purpose: ConsentPurpose) =>
     props.consents.find((consent) => consent.purpose === purpose)?.granted ?? false;
 
