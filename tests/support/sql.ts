@@ -30,6 +30,7 @@ export async function statementsDuring(
  * reads that way, so counting these counts what a request cost.
  */
 export function readsById(statements: string[], table: string): string[] {
-  const byId = new RegExp(`from "${table}" as "(\\w+)" where "\\1"\\."id" (in|=) `);
+  // The embedded profile names the subgraph's schema too: `from "users"."users" as "u0"`.
+  const byId = new RegExp(`from (?:"\\w+"\\.)?"${table}" as "(\\w+)" where "\\1"\\."id" (in|=) `);
   return statements.filter((line) => byId.test(line));
 }
