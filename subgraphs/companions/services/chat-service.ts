@@ -82,10 +82,11 @@ export class ChatService {
     }
     // Refuse before storing anything: a reply that cannot stream would only fail at once.
     if (!(await this.deps.streams.available())) throw unavailable('Replies cannot stream right now; try again shortly');
-    // The plan's limits (length, messages a day), then its context budget and model for the reply.
+    // The plan's longest message now; its messages a day inside the transaction; then its context budget and model.
     const plan = await this.deps.entitlements.checkMessage(em, userId, text.length);
     const { message, reply } = await em.transactional(async (tx) => {
       const now = new Date();
+      await this.deps.entitlements.takeMessage(tx, userId, plan, now);
       const message = tx.create(Message, {
         conversation,
         role: 'USER',
