@@ -45,11 +45,13 @@ export function createPrivacyServices(deps: {
 export async function startPrivacy(bus: EventBus, logger: Logger, privacy: PrivacyServices) {
   const stopAudit = await privacy.audit.startConsumer(bus, logger);
   const stopConfirmations = await privacy.erasure.startConsumer(bus, logger);
-  let sweeping: Promise<unknown> = Promise.resolve();
+  let sweeping: Promise<unknown> | null = null;
   const timer = setInterval(() => {
-    sweeping = privacy.erasure
-      .sweep()
-      .catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed; retrying'));
+    // One sweep at a time: a slow Stripe call must not pile sweeps up.
+    sweeping ??= Promise.all([
+      privacy.erasure.sweep().catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed; retrying')),
+      privacy.erasure.retryPending(),
+    ]).finally(() => (sweeping = null));
   }, ERASURE_SWEEP_INTERVAL_MS).unref();
   return async () => {
     clearInterval(timer);
