@@ -129,7 +129,21 @@ describe.each(profiles())('plan entitlements ($name profile)', (profile) => {
       [account.id],
     );
     expect((await usage(account)).usage.messagesToday).toBe(0);
+    // A counter row of an earlier day goes with the next send: one row per user at most.
+    await execSql(
+      stack,
+      'companions',
+      `insert into message_quota_usage (user_id, day, used) values (?, date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' - interval '1 day', 3)`,
+      [account.id],
+    );
     expect((await sendOne()).body.errors).toBeUndefined();
+    const rows = await execSql<{ used: number }>(
+      stack,
+      'companions',
+      'select used from message_quota_usage where user_id = ?',
+      [account.id],
+    );
+    expect(rows).toHaveLength(1);
   });
 
   test('at limit-1, 20 sends at the same instant: exactly one passes, the others are refused with limit and reset', async () => {

@@ -90,10 +90,12 @@ export class EntitlementService {
    */
   async takeMessage(tx: EntityManager, userId: string, plan: Entitlements, now = new Date()): Promise<void> {
     const day = startOfUtcDay(now);
+    // The user's rows of earlier days go in the same statement: one row per user at most.
     await tx.getConnection().execute(
-      `insert into "message_quota_usage" ("user_id", "day", "used") values (?, ?, 1)
+      `with earlier as (delete from "message_quota_usage" where "user_id" = ? and "day" < ?)
+       insert into "message_quota_usage" ("user_id", "day", "used") values (?, ?, 1)
        on conflict ("user_id", "day") do update set "used" = "message_quota_usage"."used" + 1`,
-      [userId, day],
+      [userId, day, userId, day],
       'run',
       tx.getTransactionContext(),
     );
