@@ -39,7 +39,9 @@ export function exportDownloads(options: { usersUrl: () => string | undefined; l
       fail(503, ErrorCode.SERVICE_UNAVAILABLE, 'Exports are unavailable right now');
       return true;
     }
-    const target = new URL(req.url ?? path, base);
+    // Built from the normalised path checked above, never from the raw request line.
+    const target = new URL(path, base);
+    target.search = new URL(req.url ?? '', 'http://gateway.invalid').search;
     await new Promise<void>((resolve) => {
       const upstream = request(
         target,

@@ -89,6 +89,8 @@ const schema = z.object({
   LLM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   LLM_MAX_COMPLETION_TOKENS: z.coerce.number().int().min(1).default(512),
+  /** Replies generating at once per companions replica; more wait, highest streaming priority first. */
+  LLM_MAX_CONCURRENT_GENERATIONS: z.coerce.number().int().min(1).max(10_000).default(32),
   OFFLINE_TOKENS_PER_SECOND: z.coerce.number().min(0.1).max(100_000).default(30),
   CHAT_CONTEXT_TOKEN_BUDGET: z.coerce.number().int().min(64).default(3_000),
   MESSAGE_MAX_CHARS: z.coerce.number().int().min(1).default(4_000),

@@ -129,7 +129,68 @@ describe.each(profiles())('plan entitlements ($name profile)', (profile) => {
       [account.id],
     );
     expect((await usage(account)).usage.messagesToday).toBe(0);
+    // A counter row of an earlier day goes with the next send: one row per user at most.
+    await execSql(
+      stack,
+      'companions',
+      `insert into message_quota_usage (user_id, day, used) values (?, date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' - interval '1 day', 3)`,
+      [account.id],
+    );
     expect((await sendOne()).body.errors).toBeUndefined();
+    const rows = await execSql<{ used: number }>(
+      stack,
+      'companions',
+      'select used from message_quota_usage where user_id = ?',
+      [account.id],
+    );
+    expect(rows).toHaveLength(1);
+  });
+
+  test('at limit-1, 20 sends at the same instant: exactly one passes, the others are refused with limit and reset', async () => {
+    const account = await register(url);
+    const companion = await createCompanion(url, account.accessToken);
+    for (let i = 1; i <= 2; i++) {
+      const conversation = await startConversation(url, account.accessToken, companion);
+      expect((await send(url, account.accessToken, conversation, 'Hello there')).body.errors).toBeUndefined();
+    }
+    // One conversation per send, so only the quota (not REPLY_IN_PROGRESS) can refuse them.
+    const conversations = await Promise.all(
+      Array.from({ length: 20 }, () => startConversation(url, account.accessToken, companion)),
+    );
+    const results = await Promise.all(
+      conversations.map((conversation) => send(url, account.accessToken, conversation, 'At the same instant')),
+    );
+    const passed = results.filter((result) => !result.body.errors);
+    const refused = results.filter((result) => result.body.errors);
+    expect(passed).toHaveLength(1);
+    expect(refused).toHaveLength(19);
+    for (const result of refused) {
+      expect(result.body.errors![0]!.extensions).toMatchObject({
+        code: 'QUOTA_EXCEEDED',
+        quota: 'MESSAGES_PER_DAY',
+        limit: 3,
+        resetsAt: nextUtcMidnight(),
+      });
+    }
+    expect((await usage(account)).usage).toMatchObject({ messagesToday: 3, messagesLimit: 3 });
+  });
+
+  test('a send refused after taking its quota gives it back', async () => {
+    const account = await register(url);
+    const conversation = await startConversation(
+      url,
+      account.accessToken,
+      await createCompanion(url, account.accessToken),
+    );
+    expect((await send(url, account.accessToken, conversation, 'First')).body.errors).toBeUndefined();
+    // While its reply streams, these are refused inside the transaction that took the quota.
+    const again = await Promise.all([1, 2].map(() => send(url, account.accessToken, conversation, 'Again')));
+    const refused = again.filter((result) => result.body.errors);
+    for (const result of refused) {
+      expect(result.body.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REPLY_IN_PROGRESS' });
+    }
+    expect(refused.length).toBeGreaterThan(0); // two sends on one conversation: at most one passes
+    expect((await usage(account)).usage.messagesToday).toBe(1 + again.length - refused.length);
   });
 
   test("a message over the plan's longest is refused with its limit", async () => {

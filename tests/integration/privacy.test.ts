@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { SUBGRAPHS } from '../../platform/config.js';
+import { Topic } from '../../schema/events/contracts.js';
 import { routeLogsTo } from '../../platform/logger.js';
 import { createCompanion, send, startConversation } from '../support/chat.js';
+import { event } from '../support/event-envelope.js';
 import {
   bearer,
   errorCode,
@@ -292,8 +295,8 @@ describe.each(profiles())('personal data and audit log ($name profile)', (profil
     );
     expect(reported.body.errors).toBeUndefined();
     // Moderation has opened the cases about the message and about the companion's finished
-    // reply (which quotes it) before the account goes. Content still in flight at the moment
-    // of erasure is a known gap (docs/privacy.md).
+    // reply (which quotes it) before the account goes, so the scan below sees them erased.
+    // Content arriving after the erasure is dropped at intake (the next test).
     const { message, reply } = sent.body.data!.sendMessage;
     await eventually(async () => {
       const rows = await execSql(stack, 'moderation', 'select 1 from moderation_cases where content_id in (?, ?)', [
@@ -374,6 +377,69 @@ describe.each(profiles())('personal data and audit log ($name profile)', (profil
         [account.id],
       ),
     ).not.toEqual([]);
+  }, 240_000);
+
+  test('content of an erased user that reaches moderation after its erasure opens no case with their text', async () => {
+    const account = await register(url);
+    const deleted = await gql(url, DELETE, { p: GOOD_PASSWORD }, bearer(account.accessToken));
+    expect(deleted.body.errors).toBeUndefined();
+    // Moderation has run its part of the erasure (and written the tombstone).
+    await eventually(async () => {
+      const [row] = await execSql<{ confirmations: Record<string, string> | string }>(
+        stack,
+        'users',
+        'select confirmations from erasure_requests where user_id = ?',
+        [account.id],
+      );
+      const confirmations = typeof row?.confirmations === 'string' ? JSON.parse(row.confirmations) : row?.confirmations;
+      return confirmations?.moderation ? true : undefined;
+    }, 100_000);
+
+    // A message and a reply of theirs still on their way (another topic, so no order with the erasure).
+    const late = [
+      event('content.posted', account.id, new Date().toISOString(), {
+        kind: 'USER_MESSAGE',
+        contentId: randomUUID(),
+        conversationId: null,
+        text: 'late words of Wendeline Farrowmoor',
+      }),
+      {
+        ...event('content.posted', account.id, new Date().toISOString(), {
+          kind: 'COMPANION_REPLY',
+          contentId: randomUUID(),
+          conversationId: null,
+          text: 'a reply quoting Wendeline Farrowmoor',
+        }),
+        actorId: null,
+      },
+    ];
+    await stack.runtime.bus.publish(
+      Topic.content,
+      late.map((envelope) => ({ key: account.id, value: JSON.stringify(envelope) })),
+    );
+    // Intake handled both (recorded as processed) ...
+    await eventually(async () => {
+      const rows = await execSql(
+        stack,
+        'moderation',
+        'select 1 from processed_events where event_id in (?, ?)',
+        late.map((envelope) => envelope.id),
+      );
+      return rows.length === 2 ? true : undefined;
+    }, 100_000);
+    // ... and stored nothing of theirs.
+    const contentIds = late.map((envelope) => (envelope.payload as { contentId: string }).contentId);
+    expect(
+      await execSql(stack, 'moderation', 'select 1 from moderation_cases where content_id in (?, ?)', contentIds),
+    ).toEqual([]);
+    expect(
+      await execSql(stack, 'moderation', `select 1 from moderation_cases where content_text like '%Farrowmoor%'`),
+    ).toEqual([]);
+    const metrics = await (await fetch(new URL('/metrics', stack.subgraphs.moderation!.url))).text();
+    const dropped = metrics
+      .split('\n')
+      .find((line) => line.startsWith('moderation_erased_author_content_dropped_total'));
+    expect(Number(dropped?.split(' ').at(-1))).toBeGreaterThanOrEqual(2);
   }, 240_000);
 
   test('logs of the whole run hold no email, password, token or message text', () => {

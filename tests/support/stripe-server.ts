@@ -88,6 +88,8 @@ export class StripeTestServer {
   readonly invoices = new Map<string, Json>();
   /** Seconds added to the clock, so tests can make events that happen "later". */
   clockOffset = 0;
+  /** The next this many customer deletions (HTTP requests, the SDK's retries included) answer 500. */
+  failCustomerDeletions = 0;
   private server!: Server;
   /** Stripe replays the first answer to a POST with the same Idempotency-Key. */
   private readonly idempotent = new Map<string, string>();
@@ -206,6 +208,10 @@ export class StripeTestServer {
   }
 
   private deleteCustomer(id: string): Json {
+    if (this.failCustomerDeletions > 0) {
+      this.failCustomerDeletions -= 1;
+      throw new StripeApiError(500, 'api_error', undefined, 'An unexpected error occurred (test failure).');
+    }
     const customer = this.requireCustomer(id);
     const gone = { id, object: 'customer', deleted: true };
     this.customers.set(id, gone);

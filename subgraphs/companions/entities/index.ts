@@ -4,9 +4,10 @@ import { Companion } from './companion.js';
 import { Conversation } from './conversation.js';
 import { AccountPlan } from './entitlement-plan.js';
 import { Message } from './message.js';
+import { MessageQuotaUsage } from './message-quota.js';
 import { AppliedModerationEvent } from './moderation-event.js';
 
-export { AccountPlan, AccountStatus, AppliedModerationEvent, Companion, Conversation, Message };
+export { AccountPlan, AccountStatus, AppliedModerationEvent, Companion, Conversation, Message, MessageQuotaUsage };
 
 /** Everything the companions database holds, the outbox included. */
 export const companionsEntities = [
@@ -15,6 +16,7 @@ export const companionsEntities = [
   Message,
   AccountStatus,
   AccountPlan,
+  MessageQuotaUsage,
   AppliedModerationEvent,
   OutboxMessage,
 ];

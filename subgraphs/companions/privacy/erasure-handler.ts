@@ -7,6 +7,7 @@ import type { Orm } from '../../../platform/orm.js';
 import { Companion } from '../entities/companion.js';
 import { Conversation } from '../entities/conversation.js';
 import { Message } from '../entities/message.js';
+import { MessageQuotaUsage } from '../entities/message-quota.js';
 import { erasureRequests } from '../events.js';
 
 /**
@@ -24,6 +25,7 @@ export async function eraseCompanionsData(orm: Orm, outbox: OutboxRelay, userId:
       await tx.nativeDelete(Message, { conversation: { $in: ids } });
       await tx.nativeDelete(Conversation, { id: { $in: ids } });
     }
+    await tx.nativeDelete(MessageQuotaUsage, { userId });
     const owned = await tx.find(Companion, { ownerId: userId }, { fields: ['id'] });
     for (const { id } of owned) {
       if (await tx.count(Conversation, { companion: id })) {

@@ -12,6 +12,7 @@ import type { Entitlements } from '../../../platform/plans.js';
 import type { AccountStatuses } from './account-statuses.js';
 import type { ConversationService } from './conversation-service.js';
 import type { EntitlementService } from './entitlements.js';
+import type { GenerationAdmission, ReleaseSlot } from './generation-admission.js';
 import { isUuid } from './loaders.js';
 import { LlmError, type LlmProvider } from './llm/provider.js';
 import { buildPrompt } from './prompt.js';
@@ -58,6 +59,8 @@ export class ChatService {
       conversations: ConversationService;
       statuses: AccountStatuses;
       entitlements: EntitlementService;
+      /** Bounds concurrent generations; waiting replies start by their plan's streaming priority. */
+      admission: GenerationAdmission;
       /** The local classifier with the moderation thresholds: rejects text in-line, before and after the model. */
       checker: TextChecker;
       logger: Logger;
@@ -82,10 +85,11 @@ export class ChatService {
     }
     // Refuse before storing anything: a reply that cannot stream would only fail at once.
     if (!(await this.deps.streams.available())) throw unavailable('Replies cannot stream right now; try again shortly');
-    // The plan's limits (length, messages a day), then its context budget and model for the reply.
+    // The plan's longest message now; its messages a day inside the transaction; then its context budget and model.
     const plan = await this.deps.entitlements.checkMessage(em, userId, text.length);
     const { message, reply } = await em.transactional(async (tx) => {
       const now = new Date();
+      await this.deps.entitlements.takeMessage(tx, userId, plan, now);
       const message = tx.create(Message, {
         conversation,
         role: 'USER',
@@ -258,16 +262,19 @@ export class ChatService {
     conversationId: string,
     replyId: string,
     userId: string,
-    plan?: Pick<Entitlements, 'contextTokenBudget' | 'model'>,
+    plan?: Pick<Entitlements, 'contextTokenBudget' | 'model' | 'streamingPriority'>,
   ): Promise<void> {
-    const { orm, llm, streams, progress, settings, logger } = this.deps;
+    const { orm, llm, streams, progress, settings, logger, admission } = this.deps;
     const controller = new AbortController();
+    // Registered before waiting for a slot: a queued reply can be cancelled and is kept alive for the sweeper.
     this.generating.set(replyId, controller);
     progress.begin(replyId);
     let index = 0;
     let content = '';
     let outcome: Outcome;
+    let release: ReleaseSlot | undefined;
     try {
+      release = await admission.acquire(plan?.streamingPriority ?? 'LOW', controller.signal);
       const em = orm.em.fork();
       const conversation = await em.findOneOrFail(Conversation, { id: conversationId }, { populate: ['companion'] });
       const history = await em.find(
@@ -318,6 +325,7 @@ export class ChatService {
         completionTokens: cancelled ? index : null,
       };
     } finally {
+      release?.();
       this.generating.delete(replyId);
       progress.end(replyId);
     }

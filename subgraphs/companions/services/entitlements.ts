@@ -68,7 +68,7 @@ export class EntitlementService {
     return em.count(Companion, { ownerId: userId, deletedAt: null });
   }
 
-  /** Before a message is stored: its length and the day's count. */
+  /** Before a message is stored: its length against the plan (the day's count is taken in the send's transaction). */
   async checkMessage(em: EntityManager, userId: string, length: number): Promise<Entitlements> {
     const plan = await this.of(em, userId);
     if (length > plan.longestMessageChars) {
@@ -79,8 +79,27 @@ export class EntitlementService {
         null,
       );
     }
-    const now = new Date();
-    if ((await this.messagesToday(em, userId, now)) >= plan.messagesPerDay) {
+    return plan;
+  }
+
+  /**
+   * Takes one message from the day's quota, inside the transaction that stores it. The upsert
+   * locks the user's counter row for the day until that transaction ends, so concurrent sends
+   * of one user decide one after another, each counting the messages the previous ones stored
+   * (a fresh snapshot per statement). A send that fails later rolls back and takes nothing.
+   */
+  async takeMessage(tx: EntityManager, userId: string, plan: Entitlements, now = new Date()): Promise<void> {
+    const day = startOfUtcDay(now);
+    // The user's rows of earlier days go in the same statement: one row per user at most.
+    await tx.getConnection().execute(
+      `with earlier as (delete from "message_quota_usage" where "user_id" = ? and "day" < ?)
+       insert into "message_quota_usage" ("user_id", "day", "used") values (?, ?, 1)
+       on conflict ("user_id", "day") do update set "used" = "message_quota_usage"."used" + 1`,
+      [userId, day, userId, day],
+      'run',
+      tx.getTransactionContext(),
+    );
+    if ((await this.messagesToday(tx, userId, now)) >= plan.messagesPerDay) {
       throw quotaExceeded(
         'MESSAGES_PER_DAY',
         `Your plan allows ${plan.messagesPerDay} messages a day`,
@@ -88,7 +107,6 @@ export class EntitlementService {
         nextDailyReset(now),
       );
     }
-    return plan;
   }
 
   /** Before a companion is created (inside its transaction). */

@@ -7,6 +7,7 @@ import { EntitlementService } from './entitlements.js';
 import { ChatService } from './chat-service.js';
 import { CompanionService } from './companion-service.js';
 import { ConversationService } from './conversation-service.js';
+import { GenerationAdmission, registerAdmissionMetrics } from './generation-admission.js';
 import { createLlmProvider } from './llm/index.js';
 import { ModerationEnforcement } from './moderation-enforcement.js';
 import { ReplyProgress } from './reply-progress.js';
@@ -45,6 +46,8 @@ export function createCompanionsServices({
     intervalMs: Math.min(1_000, staleAfterMs / 4),
     heartbeatMs: staleAfterMs / 4,
   });
+  const admission = new GenerationAdmission(config.LLM_MAX_CONCURRENT_GENERATIONS);
+  registerAdmissionMetrics(metrics.registry, admission);
   const chat = new ChatService({
     orm,
     llm: createLlmProvider(config, logger, metrics.registry),
@@ -54,6 +57,7 @@ export function createCompanionsServices({
     conversations,
     statuses,
     entitlements,
+    admission,
     // The same MODERATION_AUTO_* variables the moderation subgraph reads, so both draw the same line.
     checker: new TextChecker(readThresholds(process.env)),
     logger,

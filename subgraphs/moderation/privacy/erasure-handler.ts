@@ -3,6 +3,7 @@ import { stageEvent, type OutboxRelay } from '../../../platform/events/outbox.js
 import { consumeEvents } from '../../../platform/events/typed-consumer.js';
 import type { Logger } from '../../../platform/logger.js';
 import type { Orm } from '../../../platform/orm.js';
+import { AUTHOR_LOCK_SPACE } from '../entities/erased-author.js';
 import { erasureRequests } from '../events.js';
 
 /**
@@ -11,6 +12,7 @@ import { erasureRequests } from '../events.js';
  * about their content, their appeal texts, the details of reports they filed. Cases decided
  * REPORT_TO_AUTHORITIES keep their content, and `moderation_evidence` is kept whole: both are
  * held for the authorities. Events written about the user leave the outbox once published.
+ * A tombstone (`erased_authors`) makes intake drop their content still in flight.
  */
 export async function eraseModerationData(orm: Orm, outbox: OutboxRelay, userId: string): Promise<void> {
   await orm.em.fork().transactional(async (tx) => {
@@ -20,6 +22,11 @@ export async function eraseModerationData(orm: Orm, outbox: OutboxRelay, userId:
       execute: (query: string, params: unknown[]) =>
         tx.getConnection().execute(query, params, 'run', tx.getTransactionContext()),
     };
+    // Waits for intake batches storing this author's content; later ones see the tombstone.
+    await sql.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [AUTHOR_LOCK_SPACE, userId]);
+    await sql.execute(`insert into erased_authors (user_id, erased_at) values (?, now()) on conflict do nothing`, [
+      userId,
+    ]);
     await sql.execute(
       `update moderation_cases set content_text = null, content_ref = null
          where author_id = ? and (action is null or action <> 'REPORT_TO_AUTHORITIES')`,

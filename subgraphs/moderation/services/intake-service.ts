@@ -5,6 +5,7 @@ import { consumeEventBatches } from '../../../platform/events/typed-batch-consum
 import type { Logger } from '../../../platform/logger.js';
 import type { Orm } from '../../../platform/orm.js';
 import type { EventPayload } from '../../../schema/events/contracts.js';
+import { AUTHOR_LOCK_SPACE } from '../entities/erased-author.js';
 import { ModerationCase, type ContentType } from '../entities/moderation-case.js';
 import { contentEvents } from '../events.js';
 import type { ModerationSettings } from '../settings.js';
@@ -78,6 +79,11 @@ const PROCESSED_SQL =
 const MARK_PROCESSED_SQL = `insert into "processed_events" ("event_id", "processed_at")
   select jsonb_array_elements_text(?::jsonb)::uuid, now() on conflict do nothing returning "event_id"`;
 
+const ERASED_AMONG_SQL =
+  'select "user_id" from "erased_authors" where "user_id"::text in (select jsonb_array_elements_text(?::jsonb))';
+const LOCK_AUTHORS_SQL = `select count(pg_advisory_xact_lock_shared(${AUTHOR_LOCK_SPACE}, hashtext(a))) as n
+  from (select distinct jsonb_array_elements_text(?::jsonb) as a) authors`;
+
 const caseKey = (contentType: string, contentId: string) => `${contentType}:${contentId}`;
 
 /** `work` over `items`, at most `limit` at a time, results in order. */
@@ -127,7 +133,12 @@ export class IntakeService {
     }
     const work = submissions.flatMap((submission, i) => (fresh[i] ? [{ submission, at: i }] : []));
     if (!work.length) return submissions.map(() => null);
-    const verdicts = await mapLimited(work, CLASSIFY_CONCURRENCY, ({ submission }) => this.classify(submission));
+    const authors = [...new Set(work.flatMap(({ submission }) => (submission.authorId ? [submission.authorId] : [])))];
+    // Content of erased users is never classified (a remote classifier would receive their text).
+    const erasedBefore = await this.erasedAmong(em, authors);
+    const verdicts = await mapLimited(work, CLASSIFY_CONCURRENCY, ({ submission }) =>
+      submission.authorId && erasedBefore.has(submission.authorId) ? Promise.resolve(null) : this.classify(submission),
+    );
     const updates: { c: ModerationCase; queued: boolean; actorId: string | null }[] = [];
     const results: (ModerationCase | null)[] = submissions.map(() => null);
     await em.transactional(async (tx) => {
@@ -144,6 +155,15 @@ export class IntakeService {
           );
         won = new Set(inserted.map((row: { event_id: string }) => row.event_id));
       }
+      // Under the authors' locks, an erasure either finished before (its tombstone is seen here)
+      // or waits for this transaction and then erases the cases it stores.
+      let erased = erasedBefore;
+      if (authors.length) {
+        await tx
+          .getConnection()
+          .execute(LOCK_AUTHORS_SQL, [JSON.stringify(authors)], 'all', tx.getTransactionContext());
+        erased = await this.erasedAmong(tx, authors);
+      }
       const contentIds = [...new Set(work.map(({ submission }) => submission.contentId))];
       const existing = await tx.find(
         ModerationCase,
@@ -154,7 +174,13 @@ export class IntakeService {
       work.forEach(({ submission, at }, i) => {
         // A concurrent delivery of the same event won.
         if (submission.eventId && !won.has(submission.eventId)) return;
-        const { c, queued } = this.apply(tx, cases, submission, verdicts[i]!);
+        const verdict = verdicts[i];
+        if (!verdict || (submission.authorId && erased.has(submission.authorId))) {
+          // Its author was erased: dropped (the event is recorded as processed), as erasure would have.
+          this.deps.metrics.erasedAuthorContentDropped.inc();
+          return;
+        }
+        const { c, queued } = this.apply(tx, cases, submission, verdict);
         updates.push({ c, queued, actorId: submission.actorId });
         results[at] = c;
       });
@@ -167,6 +193,15 @@ export class IntakeService {
       ),
     );
     return results;
+  }
+
+  /** The erased users (tombstones) among `authors`. */
+  private async erasedAmong(em: EntityManager, authors: string[]): Promise<Set<string>> {
+    if (!authors.length) return new Set();
+    const rows = await em
+      .getConnection()
+      .execute<{ user_id: string }[]>(ERASED_AMONG_SQL, [JSON.stringify(authors)], 'all', em.getTransactionContext());
+    return new Set(rows.map((row: { user_id: string }) => row.user_id));
   }
 
   /** One submission onto its case (created if new), in the batch's unit of work. */

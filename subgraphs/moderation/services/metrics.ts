@@ -7,6 +7,7 @@ export interface ModerationMetrics {
   classificationSeconds: Histogram<'provider'>;
   classifierErrors: Counter<'provider'>;
   classifierFallbacks: Counter<'provider'>;
+  erasedAuthorContentDropped: Counter;
   queueDepth: Gauge;
   oldestPendingSeconds: Gauge;
 }
@@ -39,6 +40,11 @@ export function moderationMetrics(registry: Registry, queueSource: QueueSource):
       name: 'moderation_classifier_fallbacks_total',
       help: 'Classifications answered by a fallback classifier',
       labelNames: ['provider'],
+      registers: [registry],
+    }),
+    erasedAuthorContentDropped: new Counter({
+      name: 'moderation_erased_author_content_dropped_total',
+      help: 'Content events of erased users dropped at intake (they arrived after the erasure)',
       registers: [registry],
     }),
     queueDepth: new Gauge({

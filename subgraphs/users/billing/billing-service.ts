@@ -50,6 +50,7 @@ export interface BillingMetrics {
   webhooksFailed: Counter<'reason'>;
   webhooksDuplicate: Counter<'type'>;
   checkoutSessions: Counter<'plan'>;
+  customerDeletionsFailed: Counter;
 }
 
 export function createBillingMetrics(registry: Registry): BillingMetrics {
@@ -76,6 +77,11 @@ export function createBillingMetrics(registry: Registry): BillingMetrics {
       name: 'billing_checkout_sessions_created_total',
       help: 'Stripe Checkout sessions created, by plan',
       labelNames: ['plan'],
+      registers: [registry],
+    }),
+    customerDeletionsFailed: new Counter({
+      name: 'billing_customer_deletions_failed_total',
+      help: "Failed attempts to delete an erased user's Stripe customer (each is retried with backoff)",
       registers: [registry],
     }),
   };
@@ -320,28 +326,5 @@ export class BillingService {
         periodEnd: iso(invoice.periodEnd),
       })),
     };
-  }
-
-  /**
-   * GDPR erasure hook: deletes the user's Stripe customer (Stripe cancels its subscriptions at
-   * once) and forgets the link. True when a customer existed; an already deleted one counts as done.
-   * Throws SERVICE_UNAVAILABLE when Stripe cannot be reached, so the caller retries.
-   */
-  async forgetCustomer(userId: string): Promise<boolean> {
-    const em = this.deps.orm.em.fork();
-    const customerId = await this.customerIdOf(em, userId);
-    if (!customerId) return false;
-    const { stripe } = this.configured();
-    try {
-      await stripe.customers.del(customerId);
-    } catch (error) {
-      const gone = error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing';
-      if (!gone) {
-        this.deps.logger.error({ err: error }, 'Stripe customer not deleted');
-        throw unavailable('The payment provider is unavailable; try again shortly');
-      }
-    }
-    await em.nativeDelete(BillingCustomer, { userId });
-    return true;
   }
 }

@@ -68,4 +68,34 @@ export class BillingWebhookEvent {
   processedAt: Opt<Date> = new Date();
 }
 
-export const billingEntities = [BillingCustomer, BillingSubscription, BillingWebhookEvent];
+/**
+ * A Stripe customer to delete because its user erased their account: written in the erasure's
+ * transaction, removed once Stripe confirms (or answers that the customer is gone), retried with
+ * backoff by the erasure sweeper until then.
+ */
+@Entity({ tableName: 'billing_customer_deletions' })
+export class BillingCustomerDeletion {
+  @PrimaryKey({ type: 'uuid' })
+  userId!: string;
+
+  @Property({ type: 'string', length: 255 })
+  stripeCustomerId!: string;
+
+  @Property({ type: 'datetime' })
+  requestedAt: Opt<Date> = new Date();
+
+  /** Failed attempts so far. */
+  @Property({ type: 'integer' })
+  attempts: Opt<number> = 0;
+
+  /** Due from this time; an attempt in progress pushes it ahead (a lease against other replicas). */
+  @Property({ type: 'datetime' })
+  @Index({ name: 'billing_customer_deletions_next_attempt_at_index' })
+  nextAttemptAt!: Date;
+
+  /** Why the last attempt failed (Stripe's message). */
+  @Property({ type: 'string', length: 255, nullable: true })
+  lastError?: string | null;
+}
+
+export const billingEntities = [BillingCustomer, BillingSubscription, BillingWebhookEvent, BillingCustomerDeletion];

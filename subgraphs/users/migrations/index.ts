@@ -3,6 +3,7 @@ import { Migration20261125145956_initial } from './Migration20261125145956_initi
 import { Migration20261130165210 } from './Migration20261130165210.js';
 import { Migration20261130194015_billing } from './Migration20261130194015_billing.js';
 import { Migration20261130204917_audit_triggers } from './Migration20261130204917_audit_triggers.js';
+import { Migration20261201020240_billing_customer_deletions } from './Migration20261201020240_billing_customer_deletions.js';
 import { Migration20261130193849_privacy } from './Migration20261130193849_privacy.js';
 import { Migration20261201021509_data_exports } from './Migration20261201021509_data_exports.js';
 
@@ -17,6 +18,11 @@ export const usersMigrations: MigrationObject[] = [
   { name: 'Migration20261130194015_billing', class: Migration20261130194015_billing },
   // The audit log refuses UPDATE, DELETE and TRUNCATE (declared on the entity).
   { name: 'Migration20261130204917_audit_triggers', class: Migration20261130204917_audit_triggers },
+  // Stripe customers of erased accounts still to delete (retried by the erasure sweeper).
+  {
+    name: 'Migration20261201020240_billing_customer_deletions',
+    class: Migration20261201020240_billing_customer_deletions,
+  },
   // Data exports and the parts they are assembled from.
   { name: 'Migration20261201021509_data_exports', class: Migration20261201021509_data_exports },
 ];

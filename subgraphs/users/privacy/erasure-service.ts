@@ -23,11 +23,15 @@ export const DELETED_DISPLAY_NAME = 'Deleted user';
 const DAY_MS = 86_400_000;
 
 /**
- * Extension point for billing (the lead wires it): runs inside the deleteAccount flow, after the
- * account is blocked, e.g. to delete the Stripe customer. Failures are logged and retried by
- * whoever implements it; they never keep the account alive.
+ * Work of an erasure outside the databases (billing: delete the Stripe customer). `stage` records
+ * it inside the deleteAccount transaction, so it survives an outage or a crash; `runPending` does
+ * what is due and is called by the erasure sweeper until it succeeds. Its failures never keep the
+ * account alive.
  */
-export type ErasureHook = (userId: string) => Promise<void>;
+export interface ErasureHook {
+  stage(tx: EntityManager, userId: string): Promise<void>;
+  runPending(): Promise<unknown>;
+}
 
 /**
  * Account deletion (docs/privacy.md, "Erasure"): at once the account is DELETED, every token
@@ -51,9 +55,16 @@ export class ErasureService {
     },
   ) {}
 
-  /** Billing calls this with "delete the Stripe customer". */
+  /** Billing registers "delete the Stripe customer" here. */
   onErasure(hook: ErasureHook): void {
     this.hooks.push(hook);
+  }
+
+  /** The hooks' pending work (from the sweeper, every second); one hook failing does not stop the others. */
+  async retryPending(): Promise<void> {
+    for (const hook of this.hooks) {
+      await hook.runPending().catch((error: unknown) => this.deps.logger.error({ err: error }, 'erasure hook failed'));
+    }
   }
 
   async deleteAccount(scope: RequestScope, password: string): Promise<boolean> {
@@ -85,6 +96,7 @@ export class ErasureService {
       );
       await tx.nativeDelete(OutboxMessage, { key: user.id, publishedAt: { $ne: null } });
       await this.deps.exports.eraseFor(tx, user.id);
+      for (const hook of this.hooks) await hook.stage(tx, user.id);
       stageEvent(tx, 'user.erasure_requested', { userId: user.id, actorId: user.id, payload: {} });
       appendAudit(tx, {
         category: 'SECURITY',
@@ -95,11 +107,7 @@ export class ErasureService {
       return enforcement;
     });
     await this.deps.statuses.enforce(enforcement);
-    for (const hook of this.hooks) {
-      await hook(user.id).catch((error: unknown) =>
-        this.deps.logger.error({ err: error, userId: user.id }, 'erasure hook failed'),
-      );
-    }
+    // The hooks' work (the Stripe customer) is done by the sweeper within a second, retried until done.
     return true;
   }
 

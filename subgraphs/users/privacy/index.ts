@@ -75,11 +75,13 @@ export async function startPrivacy(orm: Orm, bus: EventBus, logger: Logger, priv
       .sweep()
       .catch((error: unknown) => logger.warn({ err: error }, 'export sweep failed; retrying'));
   }, EXPORT_SWEEP_INTERVAL_MS).unref();
-  let sweeping: Promise<unknown> = Promise.resolve();
+  let sweeping: Promise<unknown> | null = null;
   const timer = setInterval(() => {
-    sweeping = privacy.erasure
-      .sweep()
-      .catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed; retrying'));
+    // One sweep at a time: a slow Stripe call must not pile sweeps up.
+    sweeping ??= Promise.all([
+      privacy.erasure.sweep().catch((error: unknown) => logger.warn({ err: error }, 'erasure sweep failed; retrying')),
+      privacy.erasure.retryPending(),
+    ]).finally(() => (sweeping = null));
   }, ERASURE_SWEEP_INTERVAL_MS).unref();
   return async () => {
     clearInterval(timer);

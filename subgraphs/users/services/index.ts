@@ -9,6 +9,7 @@ import {
   createStripeClient,
 } from '../billing/billing-service.js';
 import { BillingWebhooks } from '../billing/billing-webhooks.js';
+import { CustomerDeletions } from '../billing/customer-deletions.js';
 import { loadBillingSettings } from '../billing/settings.js';
 import { createPrivacyServices, type PrivacyServices } from '../privacy/index.js';
 import { AccountService } from './account-service.js';
@@ -75,6 +76,6 @@ export function createUsersServices({ config, state, outbox, orm, logger, metric
       ? new BillingWebhooks({ settings: billingSettings, stripe, orm, outbox, logger, metrics: billingMetrics })
       : null;
   // An erased account's Stripe customer goes too (payment records stay with Stripe, as the law requires).
-  if (billingSettings) privacy.erasure.onErasure(async (userId) => void (await billing.forgetCustomer(userId)));
+  if (stripe) privacy.erasure.onErasure(new CustomerDeletions({ orm, stripe, logger, metrics: billingMetrics }));
   return { accounts, sessions, enforcement, suspensions, privacy, billing, billingWebhooks, billingMetrics };
 }
