@@ -10,6 +10,7 @@ import {
   TrackedSubscription,
   TrackedUser,
   UserDailyCount,
+  UserMonthlyRunningCount,
 } from './rollups.js';
 
 /** Everything the analytics database holds, the outbox included. */
@@ -19,6 +20,7 @@ export const analyticsEntities = [
   DailyCount,
   UserDailyCount,
   DailyActiveUser,
+  UserMonthlyRunningCount,
   TrackedUser,
   TrackedSession,
   TrackedSubscription,

@@ -70,6 +70,24 @@ export class DailyActiveUser {
   events!: string;
 }
 
+/**
+ * Per user and UTC month, the running total of their own events by day of the month
+ * (`running[d]`: days 1 to d; 31 entries whatever the month's length). A window's count for a
+ * user is two subscripts a month instead of a row a day: MAU, active users and top users read
+ * one row per user and month rather than one per user and day.
+ */
+@Entity({ tableName: 'analytics_user_months' })
+export class UserMonthlyRunningCount {
+  @PrimaryKey({ type: 'date' })
+  month!: string;
+
+  @PrimaryKey({ type: 'uuid' })
+  userId!: string;
+
+  @Property({ columnType: 'bigint[]' })
+  running!: string[];
+}
+
 /** When each user registered and was first seen (retention cohorts). */
 @Entity({ tableName: 'analytics_users' })
 export class TrackedUser {

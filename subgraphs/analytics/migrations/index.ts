@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261130170000_initial } from './Migration20261130170000_initial.js';
 import { Migration20261130200000_rollup_fillfactor } from './Migration20261130200000_rollup_fillfactor.js';
+import { Migration20261201024500_user_months } from './Migration20261201024500_user_months.js';
 import { Migration20261130194514_consents } from './Migration20261130194514_consents.js';
 
 /** Applied in this order at start-up. */
@@ -9,4 +10,6 @@ export const analyticsMigrations: MigrationObject[] = [
   // ANALYTICS consent projection and pseudonyms (privacy/consent-state.ts).
   { name: 'Migration20261130194514_consents', class: Migration20261130194514_consents },
   { name: 'Migration20261130200000_rollup_fillfactor', class: Migration20261130200000_rollup_fillfactor },
+  // Per-user monthly running totals (MAU, active and top users in one row per user and month).
+  { name: 'Migration20261201024500_user_months', class: Migration20261201024500_user_months },
 ];

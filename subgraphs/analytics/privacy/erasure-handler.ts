@@ -12,6 +12,7 @@ import { AnalyticsConsent } from './consent-state.js';
 const USER_TABLES = [
   'analytics_user_daily',
   'analytics_daily_users',
+  'analytics_user_months',
   'analytics_users',
   'analytics_sessions',
   'analytics_subscriptions',

@@ -118,41 +118,53 @@ export class QueryService {
     requireAnalyst(scope.identity);
     const window = windowOf(from, to);
     const mauFirst = new Date(Date.parse(window.lastDay) - 29 * DAY_MS).toISOString().slice(0, 10);
-    // One pass over the daily active users of both ranges (the window and the 30 days ending
-    // on its last day) gives DAU, MAU, active users and the top users together: three scans
-    // of the same rows before.
+    // One pass over the per-user monthly running totals of both ranges (the window and the 30
+    // days ending on its last day) gives DAU, MAU, active users and the top users together:
+    // one row per user and month read, where the daily active users held one per user and day.
     const first = mauFirst < window.firstDay ? mauFirst : window.firstDay;
-    const [users] = await sqlRows<Record<string, string>>(
+    const [inWindow, inWindowParams] = eventsBetween(window.firstDay, window.lastDay);
+    const [onLastDay, onLastDayParams] = eventsBetween(window.lastDay, window.lastDay);
+    const [inMau, inMauParams] = eventsBetween(mauFirst, window.lastDay);
+    // The three statements are independent: on PostgreSQL they run side by side on the pool.
+    const usersRows = sqlRows<Record<string, string>>(
       scope.em,
       `with per_user as (
-         select "user_id",
-           sum("events") filter (where "day" >= ?::date) as "events",
-           bool_or("day" = ?::date) as "on_last_day",
-           bool_or("day" >= ?::date) as "in_mau"
-         from "analytics_daily_users" where "day" between ?::date and ?::date group by "user_id"),
+         select "user_id", sum(${inWindow}) as "events", sum(${onLastDay}) as "on_last_day", sum(${inMau}) as "in_mau"
+         from "analytics_user_months" where "month" between ?::date and ?::date group by "user_id"),
        top as (
-         select "user_id", "events" from per_user where "events" is not null order by 2 desc, 1 limit 10)
+         select "user_id", "events" from per_user where "events" > 0 order by 2 desc, 1 limit 10)
        select
-         (select count(*) from per_user where "on_last_day") as "dau",
-         (select count(*) from per_user where "in_mau") as "mau",
-         (select count(*) from per_user where "events" is not null) as "active",
+         (select count(*) from per_user where "on_last_day" > 0) as "dau",
+         (select count(*) from per_user where "in_mau" > 0) as "mau",
+         (select count(*) from per_user where "events" > 0) as "active",
          (select json_agg(json_build_array(top."user_id", top."events")) from top) as "top",
          (select count(distinct "user_id") from "analytics_subscriptions" where "previous_plan" = 'FREE'
             and "plan" <> 'FREE' and "started_at" >= ? and "started_at" < ?) as "conversions",
          (select coalesce(sum("monthly_amount_cents"), 0) from "analytics_subscriptions"
             where "started_at" < ? and ("cancelled_at" is null or "cancelled_at" >= ?)) as "mrr"`,
-      [window.firstDay, window.lastDay, mauFirst, first, window.lastDay, window.from, window.to, window.to, window.to],
+      [
+        ...inWindowParams,
+        ...onLastDayParams,
+        ...inMauParams,
+        monthOf(first),
+        monthOf(window.lastDay),
+        window.from,
+        window.to,
+        window.to,
+        window.to,
+      ],
     );
-    const topRaw = (users?.top ?? null) as unknown;
-    const topPairs = (typeof topRaw === 'string' ? JSON.parse(topRaw) : (topRaw ?? [])) as [string, string | number][];
-    const topUsers = topPairs.map(([userId, count]) => ({ userId, count: num(count) }));
-    const eventsByType = await this.countsByType(scope, window, 1000);
-    const revenueRows = await sqlRows<{ plan: string; amount: string; payments: string }>(
+    const countsRows = this.countsByType(scope, window, 1000);
+    const revenueQuery = sqlRows<{ plan: string; amount: string; payments: string }>(
       scope.em,
       `select "plan", sum("amount_cents") as "amount", sum("payments") as "payments" from "analytics_revenue_daily"
        where "day" between ?::date and ?::date group by "plan" order by 2 desc, 1`,
       [window.firstDay, window.lastDay],
     );
+    const [[users], eventsByType, revenueRows] = await Promise.all([usersRows, countsRows, revenueQuery]);
+    const topRaw = (users?.top ?? null) as unknown;
+    const topPairs = (typeof topRaw === 'string' ? JSON.parse(topRaw) : (topRaw ?? [])) as [string, string | number][];
+    const topUsers = topPairs.map(([userId, count]) => ({ userId, count: num(count) }));
     const byPlan = revenueRows.map((row) => ({
       plan: row.plan,
       amountCents: num(row.amount),
@@ -372,24 +384,53 @@ export class QueryService {
     return Promise.all(keys.map((key) => store.ttl(key)));
   }
 
+  /**
+   * Events by type in [the hour `window.from` falls in, `window.to`): the days wholly inside
+   * from the daily rollup, the hours at either end from the hourly one (the same UTC buckets,
+   * so the same sums; a 30-day window reads ~30 rows a type instead of ~720).
+   */
   private async countsByType(scope: RequestScope, window: Window, limit: number): Promise<TypeCount[]> {
+    const firstHour = Math.floor(window.from.getTime() / HOUR_MS) * HOUR_MS;
+    // Whole days: from the first midnight at or after the first hour, up to (not including)
+    // the first day whose last hour does not start before `to`.
+    const fullFirst = Math.ceil(firstHour / DAY_MS) * DAY_MS;
+    const fullEnd = Math.max(fullFirst, Math.ceil((window.to.getTime() - 23 * HOUR_MS) / DAY_MS) * DAY_MS);
+    const day = (time: number) => new Date(time).toISOString().slice(0, 10);
     const rows = await sqlRows<{ type: string; count: string }>(
       scope.em,
-      `select "type", sum("events") as "count" from "analytics_hourly"
-       where "hour" >= date_trunc('hour', ?::timestamptz, 'UTC') and "hour" < ?
+      `select "type", sum("events") as "count" from (
+         select "type", "events" from "analytics_daily" where "day" >= ?::date and "day" < ?::date
+         union all
+         select "type", "events" from "analytics_hourly" where "hour" >= ? and "hour" < ? and ("hour" < ? or "hour" >= ?)) e
        group by "type" order by 2 desc, 1 limit ?`,
-      [window.from, window.to, limit],
+      [day(fullFirst), day(fullEnd), new Date(firstHour), window.to, new Date(fullFirst), new Date(fullEnd), limit],
     );
     return rows.map((row) => ({ type: row.type, count: num(row.count) }));
   }
 
   private async topUsersIn(scope: RequestScope, window: Window, limit: number): Promise<UserCountRow[]> {
+    const [events, params] = eventsBetween(window.firstDay, window.lastDay);
     const rows = await sqlRows<{ user_id: string; count: string }>(
       scope.em,
-      `select "user_id", sum("events") as "count" from "analytics_daily_users"
-       where "day" between ?::date and ?::date group by 1 order by 2 desc, 1 limit ?`,
-      [window.firstDay, window.lastDay, limit],
+      `select "user_id", sum(${events}) as "count" from "analytics_user_months"
+       where "month" between ?::date and ?::date group by 1 having sum(${events}) > 0 order by 2 desc, 1 limit ?`,
+      [...params, monthOf(window.firstDay), monthOf(window.lastDay), ...params, limit],
     );
     return rows.map((row) => ({ userId: row.user_id, count: num(row.count) }));
   }
+}
+
+/** The first day of the UTC month of a day (YYYY-MM-DD). */
+const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
+
+/**
+ * A user's own events from UTC day `first` to day `last` (both included, in months the scan
+ * reaches no later than `last`'s) out of an `analytics_user_months` row: the running total at
+ * `last` less the one the day before `first` (`running[0]` is null: none), zero for a month
+ * before `first`'s. Returns the SQL expression and its parameters.
+ */
+function eventsBetween(first: string, last: string): [string, unknown[]] {
+  const sql = `(case when "month" < ?::date then 0 else "running"[case when "month" = ?::date then ?::int else 31 end]
+    - coalesce("running"[case when "month" = ?::date then ?::int - 1 else 0 end], 0) end)`;
+  return [sql, [monthOf(first), monthOf(last), Number(last.slice(8, 10)), monthOf(first), Number(first.slice(8, 10))]];
 }

@@ -10,6 +10,7 @@ export const ROLLUP_TABLES = [
   'analytics_daily',
   'analytics_user_daily',
   'analytics_daily_users',
+  'analytics_user_months',
   'analytics_users',
   'analytics_sessions',
   'analytics_subscriptions',
@@ -62,6 +63,23 @@ r_daily_users as (
   insert into analytics_daily_users (day, user_id, events)
   select ${DAY}, user_id, count(*) from src where actor_id = user_id group by 1, 2 order by 1, 2
   on conflict (day, user_id) do update set events = analytics_daily_users.events + excluded.events
+  returning 1)`,
+  },
+  {
+    // Same events as the daily active users, as running totals per month (entities/rollups.ts):
+    // the batch's counts by day of the month become 31 running totals, added entry by entry.
+    sql: `
+r_user_months as (
+  insert into analytics_user_months (month, user_id, running)
+  select month, user_id, array_agg(total order by i) from (
+    select p.month, p.user_id, g.i, (coalesce(sum(p.events) filter (where p.dom <= g.i), 0))::bigint as total
+    from (select date_trunc('month', ${DAY})::date as month, user_id, extract(day from ${DAY})::int as dom, count(*) as events
+          from src where actor_id = user_id group by 1, 2, 3) p
+      cross join generate_series(1, 31) as g(i)
+    group by 1, 2, 3) t
+  group by 1, 2 order by 1, 2
+  on conflict (month, user_id) do update set running = (
+    select array_agg(a + b order by i) from unnest(analytics_user_months.running, excluded.running) with ordinality as u(a, b, i))
   returning 1)`,
   },
   {
