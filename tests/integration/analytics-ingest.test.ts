@@ -1,19 +1,14 @@
 import 'reflect-metadata';
 import { rmSync } from 'node:fs';
 import pg from 'pg';
-import { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
-import { createLogger } from '../../platform/logger.js';
-import { openDatabase, type Orm } from '../../platform/orm.js';
+import type { Orm } from '../../platform/orm.js';
 import { parseEvent } from '../../schema/events/contracts.js';
-import { analyticsSubgraph } from '../../subgraphs/analytics/schema.js';
-import { History } from '../../subgraphs/analytics/services/history.js';
 import { IngestService, type AnalyticsEvent } from '../../subgraphs/analytics/services/ingest-service.js';
-import { analyticsMetrics } from '../../subgraphs/analytics/services/metrics.js';
-import { createMemoryRealtimeStore } from '../../subgraphs/analytics/services/realtime/memory-store.js';
 import { boundRows } from '../../subgraphs/analytics/services/sql.js';
 import { profiles } from '../support/profiles.js';
 import { testConfig } from '../support/test-stack.js';
+import { openAnalyticsIngest } from '../support/analytics-ingest.js';
 
 // What a client may put in tracked properties: everything the batch's array encoding must carry intact.
 const AWKWARD = {
@@ -41,21 +36,7 @@ describe.each(profiles())('analytics ingest statement ($name profile)', (profile
   let ingest: IngestService;
 
   beforeAll(async () => {
-    orm = await openDatabase({
-      service: 'analytics',
-      config,
-      logger: createLogger('test', 'silent'),
-      entities: analyticsSubgraph.entities,
-      migrations: analyticsSubgraph.migrations,
-    });
-    ingest = new IngestService({
-      orm,
-      history: new History(orm, 400),
-      realtime: createMemoryRealtimeStore(),
-      metrics: analyticsMetrics(new Registry()),
-      logger: createLogger('test', 'silent'),
-      batchSize: 100,
-    });
+    ({ orm, ingest } = await openAnalyticsIngest(config));
   }, 60_000);
   afterAll(async () => {
     await orm?.close();

@@ -1,25 +1,20 @@
 import 'reflect-metadata';
 import { rmSync } from 'node:fs';
 import pg from 'pg';
-import { Registry } from 'prom-client';
 import { v7 as uuidv7 } from 'uuid';
 import { createMemoryBus } from '../../platform/events/memory-bus.js';
 import { OutboxRelay } from '../../platform/events/outbox.js';
 import { createLogger } from '../../platform/logger.js';
-import { openDatabase, type Orm } from '../../platform/orm.js';
+import type { Orm } from '../../platform/orm.js';
 import { parseEvent } from '../../schema/events/contracts.js';
-import { ConsentGate } from '../../subgraphs/analytics/privacy/consent-gate.js';
 import { eraseAnalyticsData } from '../../subgraphs/analytics/privacy/erasure-handler.js';
-import { analyticsSubgraph } from '../../subgraphs/analytics/schema.js';
-import { History } from '../../subgraphs/analytics/services/history.js';
 import { IngestService, type AnalyticsEvent } from '../../subgraphs/analytics/services/ingest-service.js';
-import { analyticsMetrics } from '../../subgraphs/analytics/services/metrics.js';
 import { QueryService } from '../../subgraphs/analytics/services/query-service.js';
-import { createMemoryRealtimeStore } from '../../subgraphs/analytics/services/realtime/memory-store.js';
 import { boundRows } from '../../subgraphs/analytics/services/sql.js';
 import { Loaders } from '../../platform/loaders.js';
 import { profiles } from '../support/profiles.js';
 import { testConfig } from '../support/test-stack.js';
+import { openAnalyticsIngest } from '../support/analytics-ingest.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -72,22 +67,7 @@ describe.each(profiles())('analytics rollup answers equal the raw history ($name
   });
 
   beforeAll(async () => {
-    orm = await openDatabase({
-      service: 'analytics',
-      config,
-      logger: createLogger('test', 'silent'),
-      entities: analyticsSubgraph.entities,
-      migrations: analyticsSubgraph.migrations,
-    });
-    ingest = new IngestService({
-      orm,
-      history: new History(orm, 400),
-      realtime: createMemoryRealtimeStore(),
-      metrics: analyticsMetrics(new Registry()),
-      logger: createLogger('test', 'silent'),
-      batchSize: 100,
-      consents: new ConsentGate({ orm }),
-    });
+    ({ orm, ingest } = await openAnalyticsIngest(config, { consentGate: true }));
     // Twelve users over the last 70 days (three calendar months at least), each active on a
     // different rhythm; user 0 also has events others caused; user 1 refuses consent part-way
     // (then their operational events land on a pseudonym); user 2 is erased at the end.
