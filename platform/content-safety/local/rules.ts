@@ -127,30 +127,44 @@ export function repetitionRule(text: string): RuleResult {
   };
 
   // Longest run of one non-space character; alongside, the longest stretch where each character
-  // equals the one 2, 3 or 4 places on (text[i] === text[i + k]).
+  // equals the one 2, 3 or 4 places before it (text[i] === text[i - k]).
   let longest = 1;
   let run = 1;
   let periodic2 = 0;
   let periodic3 = 0;
   let periodic4 = 0;
-  let mayRepeat = false;
+  let firstFlagged = -1;
+  let lastFlagged = -1;
+  let back1 = text.charCodeAt(0);
+  let back2 = -1;
+  let back3 = -1;
+  let back4 = -1;
   for (let i = 1; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code === text.charCodeAt(i - 1) && code !== 32 && code !== 10) {
+    if (code === back1 && code !== 32 && code !== 10) {
       if (++run > longest) longest = run;
     } else run = 1;
-    periodic2 = i >= 2 && code === text.charCodeAt(i - 2) ? periodic2 + 1 : 0;
-    periodic3 = i >= 3 && code === text.charCodeAt(i - 3) ? periodic3 + 1 : 0;
-    periodic4 = i >= 4 && code === text.charCodeAt(i - 4) ? periodic4 + 1 : 0;
-    if (periodic2 >= 14 || periodic3 >= 21 || periodic4 >= 28) mayRepeat = true;
+    periodic2 = code === back2 ? periodic2 + 1 : 0;
+    periodic3 = code === back3 ? periodic3 + 1 : 0;
+    periodic4 = code === back4 ? periodic4 + 1 : 0;
+    if (periodic2 >= 14 || periodic3 >= 21 || periodic4 >= 28) {
+      if (firstFlagged === -1) firstFlagged = i;
+      lastFlagged = i;
+    }
+    back4 = back3;
+    back3 = back2;
+    back2 = back1;
+    back1 = code;
   }
   note(floodScore(longest, [12, 30, 80, 200]), `a character repeated ${longest} times`);
 
-  // A SEQUENCE_RUN match (a unit of k = 2–4 characters, 8 times or more) is such a stretch of at
-  // least 7k: without one, the regular expression cannot match and is not run.
+  // A SEQUENCE_RUN match (a unit of k = 2–4 characters, 8 times or more) lies inside such a
+  // stretch of at least 7k, its last character flagged above and its first at most 31 before the
+  // first flagged one: the regular expression only reads that part of the text, if any.
   let longestSequence = 0;
-  if (mayRepeat) {
-    for (const match of text.matchAll(SEQUENCE_RUN)) {
+  if (firstFlagged !== -1) {
+    const part = text.slice(Math.max(0, firstFlagged - 31), lastFlagged + 1);
+    for (const match of part.matchAll(SEQUENCE_RUN)) {
       if (match[0].length > longestSequence) longestSequence = match[0].length;
     }
   }
