@@ -7,6 +7,7 @@ import {
   type MatchPayload,
   type PhraseContainer,
 } from 'obscenity';
+import { createCompiledMatcher } from './compiled-matcher.js';
 import { FRENCH_CATEGORIES, frenchDataset, type LexiconMetadata } from './french.js';
 
 export type LexicalCategory = 'hate' | 'sexual' | 'profanity';
@@ -130,50 +131,18 @@ const SPACED_LETTERS = /(?<![\p{L}\p{N}])\p{L}(?:[^\p{L}\p{N}\n]{1,3}\p{L}(?![\p
 const NON_LETTERS = /[^\p{L}]+/gu;
 
 /**
- * Two matchers over one dataset. The screen has the blacklisted patterns but no whitelist, so it
- * skips obscenity's second per-character pass (about a third of its time on 4,000 characters).
- * Whitelisted terms can only remove matches, so a text the screen finds clean is clean. Each
- * candidate it finds is confirmed by the full matcher on a window around it, wide enough for any
- * whitelisted term that could overlap it; only candidates found again at the same place count.
+ * `compiled` (the default) is one normalisation pass and one automaton (compiled-matcher.ts);
+ * `obscenity` is obscenity's own RegExpMatcher, the reference the compiled one must equal.
  */
-export function createLexicon({ screened = true }: { screened?: boolean } = {}): Lexicon {
+export function createLexicon({ matcher = 'compiled' }: { matcher?: 'compiled' | 'obscenity' } = {}): Lexicon {
   const dataset = buildDataset();
-  const built = dataset.build();
-  const full = new RegExpMatcher({ ...built, ...englishRecommendedTransformers });
-  const screen = new RegExpMatcher({
-    blacklistedTerms: built.blacklistedTerms,
-    blacklistMatcherTransformers: englishRecommendedTransformers.blacklistMatcherTransformers,
-  });
-  const margin = 16 + Math.max(0, ...(built.whitelistedTerms ?? []).map((term) => term.length));
+  const options = { ...dataset.build(), ...englishRecommendedTransformers };
+  const compiled = matcher === 'compiled' ? createCompiledMatcher(options) : undefined;
+  const reference = matcher === 'obscenity' ? new RegExpMatcher(options) : undefined;
   const categoryOf = (word: string): LexicalCategory =>
     ENGLISH_CATEGORIES[word] ?? FRENCH_CATEGORIES[word] ?? 'profanity';
-
-  /** The full matcher's matches among the screen's candidates, in original-text positions. */
-  const confirmed = (text: string): MatchPayload[] => {
-    if (!screened) return full.getAllMatches(text, true);
-    const candidates = screen.getAllMatches(text, true);
-    if (candidates.length === 0) return candidates;
-    const key = (m: MatchPayload, shift = 0) => `${m.termId}:${m.startIndex + shift}:${m.endIndex + shift}`;
-    const wanted = new Set(candidates.map((m) => key(m)));
-    const result: MatchPayload[] = [];
-    let index = 0;
-    while (index < candidates.length) {
-      // One window per cluster of nearby candidates, widened to whitespace so words stay whole.
-      let start = Math.max(0, candidates[index]!.startIndex - margin);
-      let end = Math.min(text.length, candidates[index]!.endIndex + 1 + margin);
-      while (++index < candidates.length && candidates[index]!.startIndex - margin <= end) {
-        end = Math.min(text.length, Math.max(end, candidates[index]!.endIndex + 1 + margin));
-      }
-      while (start > 0 && !/\s/.test(text[start - 1]!)) start--;
-      while (end < text.length && !/\s/.test(text[end]!)) end++;
-      for (const match of full.getAllMatches(text.slice(start, end), true)) {
-        if (wanted.has(key(match, start))) {
-          result.push({ ...match, startIndex: match.startIndex + start, endIndex: match.endIndex + start });
-        }
-      }
-    }
-    return result;
-  };
+  const confirmed = (text: string): MatchPayload[] =>
+    compiled ? compiled.getAllMatches(text) : reference!.getAllMatches(text, true);
 
   const matchesIn = (text: string, hits: LexicalHit[]) => {
     // Several patterns of one phrase can cover the same letters (`|shit` and `shit|`): count them once.

@@ -15,6 +15,8 @@ const NONE: RuleResult = { score: 0, reasons: [] };
 // Scheme or www. links, and bare domains on common (and commonly abused) top-level domains.
 const URL_PATTERN =
   /\b(?:https?:\/\/[^\s<>"'()]+|www\.[^\s<>"'()]+|[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|io|co|me|ly|gg|tk|xyz|top|ru|cn|info|biz|click|link|shop|store|site|online|live|fr|de|uk|app|dev)\b(?:\/[^\s<>"'()]*)?)/gi;
+/** Every URL_PATTERN match holds one of these (a scheme, `www.`, or a dot before a top-level domain). */
+const URL_HINT = /https?:|www\.|\.[a-z]/i;
 const SHORTENERS =
   /^(?:https?:\/\/)?(?:www\.)?(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|is\.gd|ow\.ly|cutt\.ly|rb\.gy|shorturl\.at)\//i;
 
@@ -53,12 +55,15 @@ const PROMOTIONAL: readonly { name: string; pattern: RegExp }[] = [
   { name: 'suivez-moi', pattern: /\b(?:suivez|abonnez)[- ](?:moi|vous)\b/i },
 ];
 
+/** Matches wherever one of PROMOTIONAL does, so a text without it skips the eighteen scans. */
+const ANY_PROMOTIONAL = new RegExp(PROMOTIONAL.map(({ pattern }) => `(?:${pattern.source})`).join('|'), 'i');
+
 /** Links, the same link repeated, link shorteners and promotional phrases. */
 export function spamRule(text: string): RuleResult {
   const reasons: string[] = [];
   let score = 0;
 
-  const urls = text.match(URL_PATTERN) ?? [];
+  const urls = URL_HINT.test(text) ? (text.match(URL_PATTERN) ?? []) : [];
   if (urls.length > 0) {
     const counts = new Map<string, number>();
     let shortened = 0;
@@ -88,7 +93,9 @@ export function spamRule(text: string): RuleResult {
     }
   }
 
-  const promotional = PROMOTIONAL.filter((rule) => rule.pattern.test(text)).map((rule) => rule.name);
+  const promotional = ANY_PROMOTIONAL.test(text)
+    ? PROMOTIONAL.filter((rule) => rule.pattern.test(text)).map((rule) => rule.name)
+    : [];
   if (promotional.length > 0) {
     score += 0.2 + 0.15 * (promotional.length - 1) + (urls.length > 0 ? 0.2 : 0);
     reasons.push(`promotional: ${promotional.join(', ')}${urls.length > 0 ? ' (with a link)' : ''}`);
@@ -119,20 +126,47 @@ export function repetitionRule(text: string): RuleResult {
     reasons.push(reason);
   };
 
-  // Longest run of one non-space character.
+  // Longest run of one non-space character; alongside, the longest stretch where each character
+  // equals the one 2, 3 or 4 places before it (text[i] === text[i - k]).
   let longest = 1;
   let run = 1;
+  let periodic2 = 0;
+  let periodic3 = 0;
+  let periodic4 = 0;
+  let firstFlagged = -1;
+  let lastFlagged = -1;
+  let back1 = text.charCodeAt(0);
+  let back2 = -1;
+  let back3 = -1;
+  let back4 = -1;
   for (let i = 1; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code === text.charCodeAt(i - 1) && code !== 32 && code !== 10) {
+    if (code === back1 && code !== 32 && code !== 10) {
       if (++run > longest) longest = run;
     } else run = 1;
+    periodic2 = code === back2 ? periodic2 + 1 : 0;
+    periodic3 = code === back3 ? periodic3 + 1 : 0;
+    periodic4 = code === back4 ? periodic4 + 1 : 0;
+    if (periodic2 >= 14 || periodic3 >= 21 || periodic4 >= 28) {
+      if (firstFlagged === -1) firstFlagged = i;
+      lastFlagged = i;
+    }
+    back4 = back3;
+    back3 = back2;
+    back2 = back1;
+    back1 = code;
   }
   note(floodScore(longest, [12, 30, 80, 200]), `a character repeated ${longest} times`);
 
+  // A SEQUENCE_RUN match (a unit of k = 2–4 characters, 8 times or more) lies inside such a
+  // stretch of at least 7k, its last character flagged above and its first at most 31 before the
+  // first flagged one: the regular expression only reads that part of the text, if any.
   let longestSequence = 0;
-  for (const match of text.matchAll(SEQUENCE_RUN)) {
-    if (match[0].length > longestSequence) longestSequence = match[0].length;
+  if (firstFlagged !== -1) {
+    const part = text.slice(Math.max(0, firstFlagged - 31), lastFlagged + 1);
+    for (const match of part.matchAll(SEQUENCE_RUN)) {
+      if (match[0].length > longestSequence) longestSequence = match[0].length;
+    }
   }
   note(floodScore(longestSequence, [24, 60, 160, 400]), `a short sequence repeated over ${longestSequence} characters`);
 
@@ -141,8 +175,13 @@ export function repetitionRule(text: string): RuleResult {
   let wordRun = 1;
   let longestWordRun = words.length > 0 ? 1 : 0;
   const distinct = new Set<string>();
+  // Distinct words only matter below 15 % of 40 or more; once there are that many, stop counting.
+  let countDistinct = words.length >= 40;
   for (let i = 0; i < words.length; i++) {
-    distinct.add(words[i]!);
+    if (countDistinct) {
+      distinct.add(words[i]!);
+      if (distinct.size / words.length >= 0.15) countDistinct = false;
+    }
     if (i > 0 && words[i] === words[i - 1]) {
       if (++wordRun > longestWordRun) longestWordRun = wordRun;
     } else wordRun = 1;
