@@ -8,6 +8,10 @@ describe('log redaction', () => {
     expect(truncateAddress('::ffff:203.0.113.77')).toBe('203.0.113.0');
     expect(truncateAddress('2001:db8:85a3:8d3:1319:8a2e:370:7348')).toBe('2001:db8:85a3::');
     expect(truncateAddress('2001:db8::1')).toBe('2001:db8:0::');
+    // This host's own addresses are no one's personal data, and operators need them whole.
+    expect(truncateAddress('127.0.0.1')).toBe('127.0.0.1');
+    expect(truncateAddress('::1')).toBe('::1');
+    expect(redactLogValue({ url: 'http://127.0.0.1:4001/graphql' })).toEqual({ url: 'http://127.0.0.1:4001/graphql' });
   });
 
   test('emails, tokens, secrets and written text are gone; times and ids stay', () => {

@@ -51,8 +51,12 @@ const IPV6_CANDIDATE = /(?<![A-Za-z0-9:.])[0-9A-Fa-f:]{2,39}(?![A-Za-z0-9:])/g;
 /** Compressed (`::`) or full eight-group forms; times such as 19:22:41 are neither. */
 const isIpv6 = (candidate: string) => candidate.includes('::') || candidate.split(':').length === 8;
 
-/** An IPv4 address cut to its /24, an IPv6 one to its /48 (other strings unchanged). */
+/** Loopback addresses name this host, never a person: a service's own `http://127.0.0.1:4001` stays readable. */
+const isLoopback = (value: string) => /^(?:::ffff:)?127\./i.test(value) || value === '::1';
+
+/** An IPv4 address cut to its /24, an IPv6 one to its /48 (loopback and other strings unchanged). */
 export function truncateAddress(value: string): string {
+  if (isLoopback(value)) return value;
   const v4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/i.exec(value);
   if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0`;
   if (value.includes(':')) {
@@ -69,7 +73,7 @@ function redactString(value: string): string {
     .replace(EMAIL, '[email]')
     .replace(JWT, '[token]')
     .replace(BEARER, '$1 [token]')
-    .replace(IPV4, (_all, a: string, b: string, c: string) => `${a}.${b}.${c}.0`)
+    .replace(IPV4, (all: string, a: string, b: string, c: string) => (a === '127' ? all : `${a}.${b}.${c}.0`))
     .replace(IPV6_CANDIDATE, (match) => (isIpv6(match) ? truncateAddress(match) : match));
 }
 
