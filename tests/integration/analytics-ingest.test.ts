@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { rmSync } from 'node:fs';
-import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { Orm } from '../../platform/orm.js';
 import { parseEvent } from '../../schema/events/contracts.js';
@@ -8,7 +6,7 @@ import { IngestService, type AnalyticsEvent } from '../../subgraphs/analytics/se
 import { boundRows } from '../../subgraphs/analytics/services/sql.js';
 import { profiles } from '../support/profiles.js';
 import { testConfig } from '../support/test-stack.js';
-import { openAnalyticsIngest } from '../support/analytics-ingest.js';
+import { closeAnalyticsIngest, openAnalyticsIngest } from '../support/analytics-ingest.js';
 
 // What a client may put in tracked properties: everything the batch's array encoding must carry intact.
 const AWKWARD = {
@@ -38,16 +36,7 @@ describe.each(profiles())('analytics ingest statement ($name profile)', (profile
   beforeAll(async () => {
     ({ orm, ingest } = await openAnalyticsIngest(config));
   }, 60_000);
-  afterAll(async () => {
-    await orm?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (config.DATABASE_URL) {
-      const client = new pg.Client({ connectionString: config.DATABASE_URL });
-      await client.connect();
-      await client.query(`drop database if exists "${config.DATABASE_PREFIX}_analytics" with (force)`);
-      await client.end();
-    }
-  });
+  afterAll(() => closeAnalyticsIngest(orm, config, dataDir));
 
   test('properties with quotes, backslashes, braces and unicode are stored exactly', async () => {
     const user = uuidv7();

@@ -1,6 +1,4 @@
 import 'reflect-metadata';
-import { rmSync } from 'node:fs';
-import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { createMemoryBus } from '../../platform/events/memory-bus.js';
 import { OutboxRelay } from '../../platform/events/outbox.js';
@@ -14,7 +12,7 @@ import { boundRows } from '../../subgraphs/analytics/services/sql.js';
 import { Loaders } from '../../platform/loaders.js';
 import { profiles } from '../support/profiles.js';
 import { testConfig } from '../support/test-stack.js';
-import { openAnalyticsIngest } from '../support/analytics-ingest.js';
+import { closeAnalyticsIngest, openAnalyticsIngest } from '../support/analytics-ingest.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -89,16 +87,7 @@ describe.each(profiles())('analytics rollup answers equal the raw history ($name
     const outbox = new OutboxRelay({ orm, bus: createMemoryBus(), logger: createLogger('test', 'silent') });
     await eraseAnalyticsData(orm, outbox, users[2]!);
   }, 120_000);
-  afterAll(async () => {
-    await orm?.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (config.DATABASE_URL) {
-      const client = new pg.Client({ connectionString: config.DATABASE_URL });
-      await client.connect();
-      await client.query(`drop database if exists "${config.DATABASE_PREFIX}_analytics" with (force)`);
-      await client.end();
-    }
-  });
+  afterAll(() => closeAnalyticsIngest(orm, config, dataDir));
 
   /** Each user's own events in [first, last] (UTC days, inclusive), counted from the history. */
   async function rawUserCounts(first: string, last: string) {

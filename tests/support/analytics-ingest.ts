@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import pg from 'pg';
 import { Registry } from 'prom-client';
 import type { Config } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
@@ -36,4 +38,18 @@ export async function openAnalyticsIngest(
     ...(options.consentGate ? { consents: new ConsentGate({ orm }) } : {}),
   });
   return { orm, ingest };
+}
+
+/** Closes what openAnalyticsIngest opened and removes the run's data: its temp dir, its database. */
+export async function closeAnalyticsIngest(orm: Orm | undefined, config: Config, dataDir: string): Promise<void> {
+  await orm?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  if (!config.DATABASE_URL) return;
+  const client = new pg.Client({ connectionString: config.DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${config.DATABASE_PREFIX}_analytics" with (force)`);
+  } finally {
+    await client.end();
+  }
 }
