@@ -79,8 +79,11 @@ const PROCESSED_SQL =
 const MARK_PROCESSED_SQL = `insert into "processed_events" ("event_id", "processed_at")
   select jsonb_array_elements_text(?::jsonb)::uuid, now() on conflict do nothing returning "event_id"`;
 
+/** Looks the ids up by the primary key (the tombstones only ever grow); only UUIDs are passed. */
 const ERASED_AMONG_SQL =
-  'select "user_id" from "erased_authors" where "user_id"::text in (select jsonb_array_elements_text(?::jsonb))';
+  'select "user_id" from "erased_authors" where "user_id" in (select jsonb_array_elements_text(?::jsonb)::uuid)';
+/** The shape of a user id: anything else cannot have a tombstone (and would not cast to uuid). */
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LOCK_AUTHORS_SQL = `select count(pg_advisory_xact_lock_shared(${AUTHOR_LOCK_SPACE}, hashtext(a))) as n
   from (select distinct jsonb_array_elements_text(?::jsonb) as a) authors`;
 
@@ -197,10 +200,11 @@ export class IntakeService {
 
   /** The erased users (tombstones) among `authors`. */
   private async erasedAmong(em: EntityManager, authors: string[]): Promise<Set<string>> {
-    if (!authors.length) return new Set();
+    const ids = authors.filter((author) => USER_ID.test(author));
+    if (!ids.length) return new Set();
     const rows = await em
       .getConnection()
-      .execute<{ user_id: string }[]>(ERASED_AMONG_SQL, [JSON.stringify(authors)], 'all', em.getTransactionContext());
+      .execute<{ user_id: string }[]>(ERASED_AMONG_SQL, [JSON.stringify(ids)], 'all', em.getTransactionContext());
     return new Set(rows.map((row: { user_id: string }) => row.user_id));
   }
 
