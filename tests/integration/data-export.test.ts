@@ -18,6 +18,8 @@ const AUDIT = `query($f: AuditLogFilter) { auditLog(filter: $f, first: 50) { edg
 const FLAGGED_TEXT = 'visit http://win.example/x http://win.example/x http://win.example/x now';
 /** Known to the test so that it can sign links itself (an expired one). */
 const SIGNING_SECRET = 'data-export-test-signing-secret-0123456789';
+/** Small, so that the download cap is reached in a test. */
+const MAX_DOWNLOADS = 5;
 
 interface ExportView {
   id: string;
@@ -74,13 +76,16 @@ describe.each(profiles())('data export ($name profile)', (profile) => {
 
   beforeAll(async () => {
     // The users subgraph reads its privacy settings when it starts.
-    const saved = process.env.EXPORT_SIGNING_SECRET;
-    process.env.EXPORT_SIGNING_SECRET = SIGNING_SECRET;
+    const settings = { EXPORT_SIGNING_SECRET: SIGNING_SECRET, EXPORT_MAX_DOWNLOADS: String(MAX_DOWNLOADS) };
+    const saved = Object.fromEntries(Object.keys(settings).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, settings);
     try {
       stack = await startTestStack(profile);
     } finally {
-      if (saved === undefined) delete process.env.EXPORT_SIGNING_SECRET;
-      else process.env.EXPORT_SIGNING_SECRET = saved;
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
     }
     url = stack.gateway.url;
     origin = new URL(url).origin;
@@ -286,6 +291,40 @@ describe.each(profiles())('data export ($name profile)', (profile) => {
     expect(entries).toContainEqual(
       expect.objectContaining({ action: 'privacy.export_downloaded', details: { exportId: firstExport.id } }),
     );
+  });
+
+  test('an export downloaded EXPORT_MAX_DOWNLOADS times refuses further downloads, even in parallel', async () => {
+    const auditedDownloads = async () =>
+      (
+        await execSql<{ n: number }>(
+          stack,
+          'users',
+          `select count(*)::int as n from audit_log where action = 'privacy.export_downloaded' and subject_id = ?`,
+          [alice.id],
+        )
+      )[0]!.n;
+    await execSql(stack, 'users', 'update data_exports set downloads = 0 where id = ?', [firstExport.id]);
+    const before = await auditedDownloads();
+    const link = (await latest(alice))!.url!;
+    const head = await fetch(new URL(link, origin), { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    const answers = await Promise.all(
+      Array.from({ length: MAX_DOWNLOADS + 3 }, async () => {
+        const response = await download(link);
+        const text = await response.text();
+        return { status: response.status, text };
+      }),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(MAX_DOWNLOADS);
+    const refused = answers.filter((answer) => answer.status !== 200);
+    expect(refused).toHaveLength(3);
+    for (const answer of refused) {
+      expect(answer.status).toBe(429);
+      expect(JSON.parse(answer.text).errors[0].extensions).toEqual({ code: 'RATE_LIMITED', reason: 'DOWNLOAD_LIMIT' });
+      expect(answer.text).not.toContain('alice');
+    }
+    // A HEAD is not a download; each of the downloads that passed is audited, the refused ones are not.
+    expect((await auditedDownloads()) - before).toBe(MAX_DOWNLOADS);
   });
 
   test('after its retention the archive is deleted: EXPIRED, no link, old links refused', async () => {

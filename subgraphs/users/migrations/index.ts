@@ -6,6 +6,7 @@ import { Migration20261130204917_audit_triggers } from './Migration2026113020491
 import { Migration20261201020240_billing_customer_deletions } from './Migration20261201020240_billing_customer_deletions.js';
 import { Migration20261130193849_privacy } from './Migration20261130193849_privacy.js';
 import { Migration20261201021509_data_exports } from './Migration20261201021509_data_exports.js';
+import { Migration20261201052101_data_export_downloads } from './Migration20261201052101_data_export_downloads.js';
 
 /** Applied in this order at start-up; new files come from `npm run migration:create -- users`. */
 export const usersMigrations: MigrationObject[] = [
@@ -25,4 +26,9 @@ export const usersMigrations: MigrationObject[] = [
   },
   // Data exports and the parts they are assembled from.
   { name: 'Migration20261201021509_data_exports', class: Migration20261201021509_data_exports },
+  // Downloads per export, counted against EXPORT_MAX_DOWNLOADS.
+  {
+    name: 'Migration20261201052101_data_export_downloads',
+    class: Migration20261201052101_data_export_downloads,
+  },
 ];

@@ -32,6 +32,10 @@ export class DataExport {
   @Property({ type: 'datetime', nullable: true })
   availableUntil?: Date | null;
 
+  /** Downloads so far (GETs of a valid link); capped at EXPORT_MAX_DOWNLOADS. */
+  @Property({ type: 'integer', default: 0 })
+  downloads: Opt<number> = 0;
+
   /** The assembled archive (one JSON document); null until READY and again once EXPIRED. */
   @Property({ type: 'text', nullable: true, lazy: true })
   archive?: string | null;

@@ -28,7 +28,7 @@ function refuse(
 /**
  * GET /exports/<id>?expires=<unix seconds>&signature=<hex>: the archive of a READY export as
  * an attachment. The signed link is the only credential (docs/privacy.md, "Export"): a wrong
- * signature is 403, an expired link or a deleted archive 410, an unknown export 404; each
+ * signature is 403, an expired link or a deleted archive 410, an unknown export 404, an export downloaded EXPORT_MAX_DOWNLOADS times 429; each
  * refusal is a JSON error and never any data.
  */
 export function exportDownloadRoute(deps: { exports: ExportService; logger: Logger }): RouteHandler {
@@ -49,7 +49,12 @@ export function exportDownloadRoute(deps: { exports: ExportService; logger: Logg
     }
     const download = await deps.exports.download(exportId.toLowerCase(), expires, signature, req.method === 'GET');
     if (!download.ok) {
-      const code = download.status === 404 ? ErrorCode.NOT_FOUND : ErrorCode.FORBIDDEN;
+      const code =
+        download.status === 404
+          ? ErrorCode.NOT_FOUND
+          : download.status === 429
+            ? ErrorCode.RATE_LIMITED
+            : ErrorCode.FORBIDDEN;
       refuse(res, requestId, download.status, code, download.reason, download.message);
       return;
     }

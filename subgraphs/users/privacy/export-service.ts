@@ -27,7 +27,7 @@ export const EXPORT_FORMAT = 'nexusai-data-export/1';
 /** What GET /exports/<id> answers (export-route.ts turns it into HTTP). */
 export type Download =
   | { ok: true; exportId: string; userId: string; archive: string }
-  | { ok: false; status: 403 | 404 | 410; reason: string; message: string };
+  | { ok: false; status: 403 | 404 | 410 | 429; reason: string; message: string };
 
 /** Statements inside a transaction, with its context (the embedded profile has one connection). */
 function sqlIn(tx: EntityManager) {
@@ -53,6 +53,8 @@ export class ExportService {
       links: ExportLinks;
       baseUrl: string;
       retentionDays: number;
+      /** Downloads of one export before its links are refused (every download is audited). */
+      maxDownloads: number;
       logger: Logger;
     },
   ) {}
@@ -111,7 +113,11 @@ export class ExportService {
     return signed;
   }
 
-  /** Checks a download link and reads the archive; every download (not a HEAD) is audited. */
+  /**
+   * Checks a download link and reads the archive. Every download (not a HEAD) is counted and
+   * audited; past EXPORT_MAX_DOWNLOADS the links of that export are refused, so a client
+   * fetching its own link in a loop cannot grow the audit log without bound.
+   */
   async download(exportId: string, expires: number, signature: string, audited = true): Promise<Download> {
     if (!this.deps.links.verify(exportId, expires, signature)) {
       return { ok: false, status: 403, reason: 'BAD_SIGNATURE', message: 'This download link is not valid' };
@@ -130,6 +136,22 @@ export class ExportService {
       return { ok: false, status: 410, reason: 'EXPORT_EXPIRED', message: 'This export has been deleted' };
     }
     if (audited) {
+      // One statement counts and checks, so parallel downloads cannot pass the cap together.
+      const counted = await this.deps.orm.em
+        .fork()
+        .getConnection()
+        .execute<{ downloads: number }[]>(
+          'update "data_exports" set "downloads" = "downloads" + 1 where "id" = ? and "downloads" < ? returning "downloads"',
+          [exportId, this.deps.maxDownloads],
+        );
+      if (!counted.length) {
+        return {
+          ok: false,
+          status: 429,
+          reason: 'DOWNLOAD_LIMIT',
+          message: `This export has been downloaded ${this.deps.maxDownloads} times, the most allowed; request a new export`,
+        };
+      }
       await this.deps.audit.recordSecurityEvent(
         'privacy.export_downloaded',
         { exportId },

@@ -46,6 +46,7 @@ export function createPrivacyServices(deps: {
     links: new ExportLinks(settings.exportSigningSecret),
     baseUrl: settings.exportBaseUrl,
     retentionDays: settings.exportRetentionDays,
+    maxDownloads: settings.exportMaxDownloads,
     logger: deps.logger,
   });
   return {

@@ -17,6 +17,8 @@ const schema = z.object({
   EXPORT_BASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
   /** Days an export's archive is kept after it is ready. */
   EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1).max(30).default(7),
+  /** Downloads of one export before its links are refused: each one is audited, so a loop is bounded. */
+  EXPORT_MAX_DOWNLOADS: z.coerce.number().int().min(1).max(1000).default(20),
 });
 
 export type PrivacySettings = {
@@ -25,6 +27,7 @@ export type PrivacySettings = {
   exportSigningSecret: string;
   exportBaseUrl: string;
   exportRetentionDays: number;
+  exportMaxDownloads: number;
 };
 
 export function loadPrivacySettings(gatewaySecret: string, env: NodeJS.ProcessEnv = process.env): PrivacySettings {
@@ -37,5 +40,6 @@ export function loadPrivacySettings(gatewaySecret: string, env: NodeJS.ProcessEn
       parsed.EXPORT_SIGNING_SECRET ?? createHmac('sha256', gatewaySecret).update('data-export-links').digest('hex'),
     exportBaseUrl: (parsed.EXPORT_BASE_URL ?? '').replace(/\/+$/, ''),
     exportRetentionDays: parsed.EXPORT_RETENTION_DAYS,
+    exportMaxDownloads: parsed.EXPORT_MAX_DOWNLOADS,
   };
 }
