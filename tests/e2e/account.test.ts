@@ -2,10 +2,8 @@
 // with billing pointed at the local Stripe-protocol server: consents, display name, deletion, plan and
 // quota, the upgrade through Checkout, and an access token renewed without the user noticing.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { createCompanion } from '../support/chat.js';
 import { dropRunDatabases, launchGraph, runPrefixes, type GraphProcess } from '../support/graph-process.js';
@@ -13,6 +11,7 @@ import { bearer, gql, GOOD_PASSWORD, register, type Account } from '../support/h
 import { profiles } from '../support/profiles.js';
 import { billingEnv, deliverWebhook, StripeTestServer, TEST_PRICES } from '../support/stripe-server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { embeddedDataDir } from '../support/data-dir.js';
 import {
   describeWithBrowser,
   launchBrowser,
@@ -57,7 +56,7 @@ async function sendAndWait(page: Page, text: string): Promise<void> {
 
 describeWithBrowser.each(profiles())('account page, plan and upgrade in a browser ($name profile)', (profile) => {
   const prefixes = runPrefixes();
-  const dataDir = mkdtempSync(join(tmpdir(), 'nexus-account-'));
+  const dataDir = embeddedDataDir('nexus-account');
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
   let stripe: StripeTestServer;
   let graph: GraphProcess;

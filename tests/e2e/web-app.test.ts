@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { createCompanion, send, startConversation } from '../support/chat.js';
 import { dropRunDatabases, launchGraph, runPrefixes, type GraphProcess } from '../support/graph-process.js';
 import { GOOD_PASSWORD, register, type Account } from '../support/http.js';
 import { profiles } from '../support/profiles.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { embeddedDataDir } from '../support/data-dir.js';
 import type { Page } from 'playwright-core';
 import {
   describeWithBrowser,
@@ -43,7 +42,7 @@ async function runInGraphiQL(page: Page, operationText: string, expected: string
  */
 describeWithBrowser.each(profiles())('web app and GraphiQL in a browser ($name profile)', (profile) => {
   const prefixes = runPrefixes();
-  const dataDir = mkdtempSync(join(tmpdir(), 'nexus-web-'));
+  const dataDir = embeddedDataDir('nexus-web');
   let graph: GraphProcess;
   let site: string;
   let user: Account;

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { profiles, servicesAvailable, servicesProfile } from '../support/profiles.js';
 import { execSql } from '../support/sql.js';
 import { startTestStack, type TestStack } from '../support/test-stack.js';
 import { bearer, gql, register, type Account } from '../support/http.js';
 import { createCompanion, REPLY_STREAM, send, startConversation, type Chunk } from '../support/chat.js';
 import { collect, subgraphParams } from '../support/ws.js';
+import { embeddedDataDir } from '../support/data-dir.js';
 import {
   dropRunDatabases,
   launchGraph,
@@ -36,7 +35,7 @@ async function storedReply(url: string, token: string, conversation: string, rep
  */
 describe.each(profiles())('a reply left streaming by a crashed process ($name profile)', (profile) => {
   const prefixes = runPrefixes();
-  const dataDir = mkdtempSync(join(tmpdir(), 'nexus-recovery-'));
+  const dataDir = embeddedDataDir('nexus-recovery');
   let crashed: GraphProcess | undefined;
   let stack: TestStack | undefined;
 

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, SUBGRAPHS, type Config } from '../../platform/config.js';
 import { startStack, type Stack } from '../../scripts/stack.js';
+import { embeddedDataDir } from './data-dir.js';
 import type { Profile } from './profiles.js';
 
 export interface TestStack extends Stack {
@@ -23,7 +22,7 @@ export interface TestStack extends Stack {
  */
 export function testConfig(profile: Profile, env: Record<string, string> = {}): { config: Config; dataDir: string } {
   const runId = `t${randomBytes(5).toString('hex')}`;
-  const dataDir = env.DATA_DIR ?? freshDataDir();
+  const dataDir = env.DATA_DIR ?? embeddedDataDir();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -41,14 +40,6 @@ export function testConfig(profile: Profile, env: Record<string, string> = {}): 
     ...env,
   });
   return { config, dataDir };
-}
-
-/** A temp data directory: a copy of global setup's migrated template when there is one. */
-function freshDataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nexus-test-'));
-  const template = process.env.NEXUS_TEST_PGLITE_TEMPLATE;
-  if (template) cpSync(template, dir, { recursive: true });
-  return dir;
 }
 
 /**
