@@ -206,6 +206,32 @@ function requiredRun(nodes: Node[]): string {
   return best;
 }
 
+/** Above this many spellings, a term falls back to its one required run. */
+const MAX_SPELLINGS = 64;
+
+/**
+ * The texts one of which every match of the pattern contains: each way of taking or leaving its
+ * optional parts, spelled out, or its longest stretch without a wildcard when it has one. A term
+ * whose spellings never occur cannot match, which rules out far more terms than one required run:
+ * `s[s]e[e]x` needs "sex", "ssex", "seex" or "sseex", not merely an "s". Undefined when there are
+ * too many spellings; a '' in the list means the term can match without any fixed letter.
+ */
+function spellings(nodes: Node[]): string[] | undefined {
+  const optionals = nodes.filter((node) => node.kind === SyntaxKind.Optional).length;
+  if (2 ** optionals > MAX_SPELLINGS) return undefined;
+  const result = new Set<string>();
+  for (let choice = 0; choice < 2 ** optionals; choice++) {
+    const taken: Node[] = [];
+    let optional = 0;
+    for (const node of nodes) {
+      if (node.kind !== SyntaxKind.Optional) taken.push(node);
+      else if ((choice >> optional++) & 1) taken.push(node.childNode);
+    }
+    result.add(requiredRun(taken));
+  }
+  return [...result];
+}
+
 /** An Aho–Corasick automaton over UTF-16 code units, as a dense table over the runs' letters. */
 class RunAutomaton {
   private readonly classOf = new Uint16Array(0x10000);
@@ -213,6 +239,8 @@ class RunAutomaton {
   private readonly next: Int32Array;
   /** The terms whose run ends at each state (through the failure links too). */
   private readonly found: number[][];
+  /** 1 where `found` is not empty: the scan reads one byte per character, not an array. */
+  private readonly accepting: Uint8Array;
 
   constructor(runs: { run: string; term: number }[]) {
     let classes = 1;
@@ -262,14 +290,16 @@ class RunAutomaton {
       }
     }
     this.found = found;
+    this.accepting = Uint8Array.from(found, (terms) => (terms.length > 0 ? 1 : 0));
   }
 
   /** Calls `onFound(term, end)` for every run that ends at unit `end` of `units`, in text order. */
   scan(units: Uint16Array, length: number, onFound: (term: number, end: number) => void): void {
-    const { classOf, next, width, found } = this;
+    const { classOf, next, width, found, accepting } = this;
     let state = 0;
     for (let i = 0; i < length; i++) {
       state = next[state * width + classOf[units[i]!]!]!;
+      if (accepting[state] === 0) continue;
       const terms = found[state]!;
       for (let k = 0; k < terms.length; k++) onFound(terms[k]!, i);
     }
@@ -286,12 +316,12 @@ export function createCompiledMatcher({
   const terms = blacklistedTerms.map((term) => ({
     id: term.id,
     regExp: compile(term),
-    run: requiredRun(term.pattern.nodes),
+    runs: spellings(term.pattern.nodes) ?? [requiredRun(term.pattern.nodes)],
   }));
-  // A term with no fixed letters at all (only wildcards and optionals) is always tried.
-  const always = terms.flatMap((term, index) => (term.run === '' ? [index] : []));
+  // A term that can match without any fixed letter (only wildcards and optionals) is always tried.
+  const always = terms.flatMap((term, index) => (term.runs.includes('') ? [index] : []));
   const automaton = new RunAutomaton(
-    terms.flatMap((term, index) => (term.run ? [{ run: term.run, term: index }] : [])),
+    terms.flatMap((term, index) => (term.runs.includes('') ? [] : term.runs.map((run) => ({ run, term: index })))),
   );
   const blacklistNormaliser = new Normaliser(blacklistMatcherTransformers);
   const whitelistNormaliser = new Normaliser(whitelistMatcherTransformers);
