@@ -92,14 +92,21 @@ class Normaliser {
     return result === undefined ? SKIPPED : result;
   }
 
-  /** Transforms `text` into the reused buffer (valid until the next call). */
-  run(text: string): Normalised {
+  /**
+   * Transforms `text` into the reused buffer (valid until the next call). With `automaton`, its
+   * `onFound` is called as `RunAutomaton.scan` would, over the units as they are written, and the
+   * result says so (`scanned`); only the usual single-collapse path does this.
+   */
+  run(text: string, automaton?: RunAutomaton, onFound?: (term: number) => void): Normalised & { scanned: boolean } {
     if (this.buffer.units.length < text.length * 2) {
       this.buffer = { units: new Uint16Array(text.length * 2), origin: new Int32Array(text.length * 2), length: 0 };
     }
     const { units, origin } = this.buffer;
     for (const stage of this.live) if ('stateful' in stage) stage.stateful.reset();
     const collapse = this.collapse;
+    const feed = collapse !== undefined && automaton !== undefined && onFound !== undefined;
+    const { classOf, next, width, found, accepting } = automaton ?? EMPTY_AUTOMATON;
+    let state = 0;
     let lastChar = -1;
     let remaining = -1;
     let length = 0;
@@ -144,6 +151,10 @@ class Normaliser {
       if (out < 0x10000) {
         units[length] = out;
         origin[length++] = start;
+        if (feed) {
+          state = next[state * width + classOf[out]!]!;
+          if (accepting[state] !== 0) for (const term of found[state]!) onFound!(term);
+        }
       } else {
         const high = 0xd800 + ((out - 0x10000) >> 10);
         const low = 0xdc00 + ((out - 0x10000) & 0x3ff);
@@ -151,10 +162,16 @@ class Normaliser {
         origin[length++] = start;
         units[length] = low;
         origin[length++] = start;
+        if (feed) {
+          state = next[state * width + classOf[high]!]!;
+          if (accepting[state] !== 0) for (const term of found[state]!) onFound!(term);
+          state = next[state * width + classOf[low]!]!;
+          if (accepting[state] !== 0) for (const term of found[state]!) onFound!(term);
+        }
       }
     }
     this.buffer.length = length;
-    return this.buffer;
+    return { ...this.buffer, scanned: feed };
   }
 }
 
@@ -234,13 +251,13 @@ function spellings(nodes: Node[]): string[] | undefined {
 
 /** An Aho–Corasick automaton over UTF-16 code units, as a dense table over the runs' letters. */
 class RunAutomaton {
-  private readonly classOf = new Uint16Array(0x10000);
-  private readonly width: number;
-  private readonly next: Int32Array;
+  readonly classOf = new Uint16Array(0x10000);
+  readonly width: number;
+  readonly next: Int32Array;
   /** The terms whose run ends at each state (through the failure links too). */
-  private readonly found: number[][];
+  readonly found: number[][];
   /** 1 where `found` is not empty: the scan reads one byte per character, not an array. */
-  private readonly accepting: Uint8Array;
+  readonly accepting: Uint8Array;
 
   constructor(runs: { run: string; term: number }[]) {
     let classes = 1;
@@ -306,6 +323,9 @@ class RunAutomaton {
   }
 }
 
+/** Stands in for "no automaton" so the normaliser's loop reads the same shapes either way. */
+const EMPTY_AUTOMATON = new RunAutomaton([]);
+
 export function createCompiledMatcher({
   blacklistedTerms,
   whitelistedTerms = [],
@@ -351,10 +371,10 @@ export function createCompiledMatcher({
 
   return {
     getAllMatches(text) {
-      const { units, origin, length } = blacklistNormaliser.run(text);
       seen.fill(0);
       for (const index of always) seen[index] = 1;
-      automaton.scan(units, length, markSeen);
+      const { units, origin, length, scanned } = blacklistNormaliser.run(text, automaton, markSeen);
+      if (!scanned) automaton.scan(units, length, markSeen);
       if (seen.indexOf(1) === -1) return [];
       const transformed = unitsToString(units, length);
       const matches: MatchPayload[] = [];

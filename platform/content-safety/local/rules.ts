@@ -62,7 +62,18 @@ const PROMOTIONAL: readonly { name: string; pattern: RegExp }[] = [
  * phrase starts; only there are the phrases tried, anchored (sticky), instead of eighteen scans of
  * the whole text.
  */
-const ANY_PROMOTIONAL = new RegExp(PROMOTIONAL.map(({ pattern }) => `(?:${pattern.source})`).join('|'), 'gi');
+const ANY_PROMOTIONAL = anyOf(PROMOTIONAL.map(({ pattern }) => pattern.source));
+
+/**
+ * The union of the phrases, with their common leading `\b` taken out of the alternation: the same
+ * matches, and V8 checks the boundary once per position instead of once per phrase (half the time).
+ */
+function anyOf(sources: string[]): RegExp {
+  if (!sources.every((source) => source.startsWith('\\b'))) {
+    return new RegExp(sources.map((source) => `(?:${source})`).join('|'), 'gi');
+  }
+  return new RegExp(`\\b(?:${sources.map((source) => `(?:${source.slice(2)})`).join('|')})`, 'gi');
+}
 const PROMOTIONAL_AT = PROMOTIONAL.map(({ pattern }) => new RegExp(pattern.source, 'iy'));
 
 /** The names of the PROMOTIONAL phrases found in `text`, in PROMOTIONAL's order. */
@@ -209,16 +220,17 @@ function sameSlice(text: string, aStart: number, aEnd: number, bStart: number, b
   return true;
 }
 
-/** Floods: one character, a short sequence, one word, or one line, over and over. */
-export function repetitionRule(text: string): RuleResult {
-  const reasons: string[] = [];
-  let score = 0;
-  const note = (value: number, reason: string) => {
-    if (value <= 0) return;
-    score = Math.max(score, value);
-    reasons.push(reason);
-  };
+/** What one pass over the UTF-16 units finds for the repetition and length rules. */
+interface UnitScan {
+  /** Longest run of one non-space character. */
+  longest: number;
+  /** Where a sequence flood may be: [start, end) pairs (see repetitionFrom). */
+  windows: number[];
+  /** Longest run without a space, tab or line break. */
+  longestToken: number;
+}
 
+function scanUnits(text: string): UnitScan {
   // Longest run of one non-space character; alongside, the longest stretch where each character
   // equals the one 2, 3 or 4 places before it (text[i] === text[i - k]).
   let longest = 1;
@@ -234,8 +246,12 @@ export function repetitionRule(text: string): RuleResult {
   let back2 = -1;
   let back3 = -1;
   let back4 = -1;
+  let token = text.length === 0 || isBreak(back1) ? 0 : 1;
+  let longestToken = token;
   for (let i = 1; i < text.length; i++) {
     const code = text.charCodeAt(i);
+    if (isBreak(code)) token = 0;
+    else if (++token > longestToken) longestToken = token;
     if (code === back1 && code !== 32 && code !== 10) {
       if (++run > longest) longest = run;
     } else run = 1;
@@ -256,6 +272,37 @@ export function repetitionRule(text: string): RuleResult {
     back2 = back1;
     back1 = code;
   }
+  return { longest, windows, longestToken };
+}
+
+/** Space, line feed, tab, carriage return: what ends a token for the length rule. */
+function isBreak(code: number): boolean {
+  return code === 32 || code === 10 || code === 9 || code === 13;
+}
+
+/** Floods: one character, a short sequence, one word, or one line, over and over. */
+export function repetitionRule(text: string): RuleResult {
+  return repetitionFrom(text, scanUnits(text));
+}
+
+/** The repetition and length rules from one pass over the text (what the classifier calls). */
+export function repetitionAndLengthRules(
+  text: string,
+  limits: LengthLimits,
+): { repetition: RuleResult; length: RuleResult } {
+  const scan = scanUnits(text);
+  return { repetition: repetitionFrom(text, scan), length: lengthFrom(text, scan.longestToken, limits) };
+}
+
+function repetitionFrom(text: string, { longest, windows }: UnitScan): RuleResult {
+  const reasons: string[] = [];
+  let score = 0;
+  const note = (value: number, reason: string) => {
+    if (value <= 0) return;
+    score = Math.max(score, value);
+    reasons.push(reason);
+  };
+
   note(floodScore(longest, [12, 30, 80, 200]), `a character repeated ${longest} times`);
 
   // A SEQUENCE_RUN match (a unit of k = 2–4 characters, 8 times or more) ends on a flagged
@@ -319,18 +366,21 @@ export interface LengthLimits {
 
 /** Over-long texts and very long unbroken tokens go to a human; they are not unsafe by themselves. */
 export function lengthRule(text: string, limits: LengthLimits): RuleResult {
+  let token = 0;
+  let longest = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (isBreak(text.charCodeAt(i))) token = 0;
+    else if (++token > longest) longest = token;
+  }
+  return lengthFrom(text, longest, limits);
+}
+
+function lengthFrom(text: string, longest: number, limits: LengthLimits): RuleResult {
   const reasons: string[] = [];
   let score = 0;
   if (text.length > limits.maxChars) {
     score = 0.5;
     reasons.push(`${text.length} characters, over the ${limits.maxChars} limit`);
-  }
-  let token = 0;
-  let longest = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 32 || code === 10 || code === 9 || code === 13) token = 0;
-    else if (++token > longest) longest = token;
   }
   if (longest > limits.maxTokenChars) {
     const longestToken = (text.match(/\S+/g) ?? []).reduce((a, b) => (b.length > a.length ? b : a), '');
