@@ -103,12 +103,7 @@ class Normaliser {
     }
     const { units, origin } = this.buffer;
     for (const stage of this.live) if ('stateful' in stage) stage.stateful.reset();
-    const collapse = this.collapse;
-    const feed = collapse !== undefined && automaton !== undefined && onFound !== undefined;
-    const { classOf, next, width, found, accepting } = automaton ?? EMPTY_AUTOMATON;
-    let state = 0;
-    let lastChar = -1;
-    let remaining = -1;
+    if (this.collapse) return this.runCollapsing(text, this.collapse, automaton ?? EMPTY_AUTOMATON, onFound);
     let length = 0;
     const end = text.length;
     let position = 0;
@@ -131,29 +126,86 @@ class Normaliser {
         if (out === undefined) this.astral.set(char, (out = this.pure(char)));
       }
       if (out === SKIPPED) continue;
-      if (collapse) {
-        // CollapseDuplicatesTransformer.transform, inline.
-        if (out === lastChar) {
-          if (!(remaining-- > 0)) continue;
-        } else {
-          const threshold = out < 0x10000 ? collapse.thresholds[out]! : (collapse.custom.get(out) ?? collapse.fallback);
-          remaining = threshold - 1;
-          lastChar = out;
-          if (!(threshold > 0)) continue;
-        }
+      for (let i = 0; i < this.live.length && out !== undefined; i++) {
+        const stage = this.live[i]!;
+        out = 'simple' in stage ? stage.simple(out) : stage.stateful.transform(out);
+      }
+      if (out === undefined) continue;
+      if (out < 0x10000) {
+        units[length] = out;
+        origin[length++] = start;
       } else {
-        for (let i = 0; i < this.live.length && out !== undefined; i++) {
-          const stage = this.live[i]!;
-          out = 'simple' in stage ? stage.simple(out) : stage.stateful.transform(out);
+        units[length] = 0xd800 + ((out - 0x10000) >> 10);
+        origin[length++] = start;
+        units[length] = 0xdc00 + ((out - 0x10000) & 0x3ff);
+        origin[length++] = start;
+      }
+    }
+    this.buffer.length = length;
+    return { ...this.buffer, scanned: false };
+  }
+
+  /**
+   * `run` when the only live stage is collapse-duplicates (the English preset): the same steps with
+   * every table in a local and the automaton fed inline, the hottest loop of the classifier.
+   */
+  private runCollapsing(
+    text: string,
+    collapse: Collapse,
+    automaton: RunAutomaton,
+    onFound: ((term: number) => void) | undefined,
+  ): Normalised & { scanned: boolean } {
+    const { units, origin } = this.buffer;
+    const { bmp, astral } = this;
+    const { thresholds } = collapse;
+    const { classOf, next, width, found, accepting } = automaton;
+    const feed = onFound !== undefined;
+    let state = 0;
+    let lastChar = -1;
+    let remaining = -1;
+    let length = 0;
+    const end = text.length;
+    let position = 0;
+    while (position < end) {
+      const start = position;
+      let char = text.charCodeAt(position++);
+      let out: number;
+      if (char < 0xd800 || char > 0xdfff) {
+        out = bmp[char]!;
+        if (out === UNKNOWN) out = bmp[char] = this.pure(char);
+      } else {
+        if (char <= 0xdbff && position < end) {
+          const low = text.charCodeAt(position);
+          if (low >= 0xdc00 && low <= 0xdfff) {
+            char = (char - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+            position++;
+          }
         }
-        if (out === undefined) continue;
+        if (char < 0x10000) {
+          out = bmp[char]!;
+          if (out === UNKNOWN) out = bmp[char] = this.pure(char);
+        } else {
+          let cached = astral.get(char);
+          if (cached === undefined) astral.set(char, (cached = this.pure(char)));
+          out = cached;
+        }
+      }
+      if (out === SKIPPED) continue;
+      // CollapseDuplicatesTransformer.transform, inline.
+      if (out === lastChar) {
+        if (!(remaining-- > 0)) continue;
+      } else {
+        const threshold = out < 0x10000 ? thresholds[out]! : (collapse.custom.get(out) ?? collapse.fallback);
+        remaining = threshold - 1;
+        lastChar = out;
+        if (!(threshold > 0)) continue;
       }
       if (out < 0x10000) {
         units[length] = out;
         origin[length++] = start;
         if (feed) {
           state = next[state * width + classOf[out]!]!;
-          if (accepting[state] !== 0) for (const term of found[state]!) onFound!(term);
+          if (accepting[state] !== 0) for (const term of found[state]!) onFound(term);
         }
       } else {
         const high = 0xd800 + ((out - 0x10000) >> 10);
@@ -164,9 +216,9 @@ class Normaliser {
         origin[length++] = start;
         if (feed) {
           state = next[state * width + classOf[high]!]!;
-          if (accepting[state] !== 0) for (const term of found[state]!) onFound!(term);
+          if (accepting[state] !== 0) for (const term of found[state]!) onFound(term);
           state = next[state * width + classOf[low]!]!;
-          if (accepting[state] !== 0) for (const term of found[state]!) onFound!(term);
+          if (accepting[state] !== 0) for (const term of found[state]!) onFound(term);
         }
       }
     }

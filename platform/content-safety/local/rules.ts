@@ -179,12 +179,13 @@ let wordBounds = new Int32Array(1024);
 
 /** The runs `/[\p{L}\p{N}']+/gu` would match in `text`, as bounds. */
 function wordsOf(text: string): { bounds: Int32Array; count: number } {
+  const table = bmp;
   let count = 0;
   let start = -1;
   for (let i = 0; i < text.length; i++) {
     const at = i;
     const unit = text.charCodeAt(i);
-    let classes = bmp[unit]!;
+    let classes = table[unit]!;
     if (classes === 0 || (unit >= 0xd800 && unit <= 0xdfff)) {
       const codePoint = codePointAt(text, i);
       classes = classesOf(codePoint);

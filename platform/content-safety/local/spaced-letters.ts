@@ -16,6 +16,7 @@ export const NON_LETTERS = /[^\p{L}]+/gu;
  * then skipped.
  */
 export function mayHaveSpacedLetters(text: string): boolean {
+  const table = bmp;
   let chain = 0;
   let gap = 0;
   let previousInWord = false;
@@ -24,7 +25,7 @@ export function mayHaveSpacedLetters(text: string): boolean {
   let candidate = false;
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    let classes = bmp[unit]!;
+    let classes = table[unit]!;
     if (classes === 0 || (unit >= 0xd800 && unit <= 0xdfff)) {
       const codePoint = codePointAt(text, i);
       classes = classesOf(codePoint);
