@@ -8,6 +8,7 @@ import {
   type TransformerContainer,
 } from 'obscenity';
 import { endianness } from 'node:os';
+import { UnitReader } from './char-classes.js';
 
 /**
  * A drop-in for obscenity's `RegExpMatcher.getAllMatches(text, true)` that finds exactly the same
@@ -75,6 +76,7 @@ class Normaliser {
   private readonly bmp = new Int32Array(0x10000).fill(UNKNOWN);
   private readonly astral = new Map<number, number>();
   private buffer: Normalised = { units: new Uint16Array(0), origin: new Int32Array(0), length: 0 };
+  private readonly input = new UnitReader();
 
   constructor(transformers: TransformerContainer[]) {
     for (const transformer of transformers) {
@@ -104,14 +106,15 @@ class Normaliser {
     const { units, origin } = this.buffer;
     for (const stage of this.live) if ('stateful' in stage) stage.stateful.reset();
     if (this.collapse) return this.runCollapsing(text, this.collapse, automaton ?? EMPTY_AUTOMATON, onFound);
+    const input = this.input.load(text);
     let length = 0;
     const end = text.length;
     let position = 0;
     while (position < end) {
       const start = position;
-      let char = text.charCodeAt(position++);
+      let char = input[position++]!;
       if (char >= 0xd800 && char <= 0xdbff && position < end) {
-        const next = text.charCodeAt(position);
+        const next = input[position]!;
         if (next >= 0xdc00 && next <= 0xdfff) {
           char = (char - 0xd800) * 0x400 + (next - 0xdc00) + 0x10000;
           position++;
@@ -166,16 +169,17 @@ class Normaliser {
     let length = 0;
     const end = text.length;
     let position = 0;
+    const input = this.input.load(text);
     while (position < end) {
       const start = position;
-      let char = text.charCodeAt(position++);
+      let char = input[position++]!;
       let out: number;
       if (char < 0xd800 || char > 0xdfff) {
         out = bmp[char]!;
         if (out === UNKNOWN) out = bmp[char] = this.pure(char);
       } else {
         if (char <= 0xdbff && position < end) {
-          const low = text.charCodeAt(position);
+          const low = input[position]!;
           if (low >= 0xdc00 && low <= 0xdfff) {
             char = (char - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
             position++;

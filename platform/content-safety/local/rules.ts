@@ -1,4 +1,4 @@
-import { bmp, classesOf, codePointAt, isSpaceUnit, LETTER, NUMBER } from './char-classes.js';
+import { bmp, classesOf, codePointAt, isSpaceUnit, LETTER, NUMBER, UnitReader } from './char-classes.js';
 
 /**
  * The local classifier's non-lexical rules: spam (links, repeated URLs, promotional phrases),
@@ -174,17 +174,21 @@ function floodScore(size: number, [low, mid, high, extreme]: readonly [number, n
 const SEQUENCE_RUN = /(\S{2,4}?)\1{7,}/g;
 const APOSTROPHE = 0x27;
 
+const scanReader = new UnitReader();
+const wordReader = new UnitReader();
+
 /** Word bounds, [start, end) pairs, reused from call to call (valid until the next one). */
 let wordBounds = new Int32Array(1024);
 
 /** The runs `/[\p{L}\p{N}']+/gu` would match in `text`, as bounds. */
-function wordsOf(text: string): { bounds: Int32Array; count: number } {
+function wordsOf(text: string): { bounds: Int32Array; count: number; units: Uint16Array } {
   const table = bmp;
+  const units = wordReader.load(text);
   let count = 0;
   let start = -1;
   for (let i = 0; i < text.length; i++) {
     const at = i;
-    const unit = text.charCodeAt(i);
+    const unit = units[i]!;
     let classes = table[unit]!;
     if (classes === 0 || (unit >= 0xd800 && unit <= 0xdfff)) {
       const codePoint = codePointAt(text, i);
@@ -200,7 +204,7 @@ function wordsOf(text: string): { bounds: Int32Array; count: number } {
     }
   }
   if (start !== -1) count = addWord(count, start, text.length);
-  return { bounds: wordBounds, count };
+  return { bounds: wordBounds, count, units };
 }
 
 function addWord(count: number, start: number, end: number): number {
@@ -215,9 +219,9 @@ function addWord(count: number, start: number, end: number): number {
 }
 
 /** Whether text[aStart, aEnd) equals text[bStart, bEnd), without slicing. */
-function sameSlice(text: string, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+function sameSlice(units: Uint16Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
   if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; i < aEnd - aStart; i++) if (text.charCodeAt(aStart + i) !== text.charCodeAt(bStart + i)) return false;
+  for (let i = 0; i < aEnd - aStart; i++) if (units[aStart + i] !== units[bStart + i]) return false;
   return true;
 }
 
@@ -243,14 +247,15 @@ function scanUnits(text: string): UnitScan {
   // touch: [start, end) pairs.
   const windows: number[] = [];
   let lastFlagged = -2;
-  let back1 = text.charCodeAt(0);
+  const units = scanReader.load(text);
+  let back1 = text.length > 0 ? units[0]! : NaN;
   let back2 = -1;
   let back3 = -1;
   let back4 = -1;
   let token = text.length === 0 || isBreak(back1) ? 0 : 1;
   let longestToken = token;
   for (let i = 1; i < text.length; i++) {
-    const code = text.charCodeAt(i);
+    const code = units[i]!;
     if (isBreak(code)) token = 0;
     else if (++token > longestToken) longestToken = token;
     if (code === back1 && code !== 32 && code !== 10) {
@@ -327,7 +332,7 @@ function repetitionFrom(text: string, { longest, windows }: UnitScan): RuleResul
   let longestWordRun = words.count > 0 ? 1 : 0;
   const { bounds, count } = words;
   for (let i = 1; i < count; i++) {
-    if (sameSlice(lower, bounds[2 * i - 2]!, bounds[2 * i - 1]!, bounds[2 * i]!, bounds[2 * i + 1]!)) {
+    if (sameSlice(words.units, bounds[2 * i - 2]!, bounds[2 * i - 1]!, bounds[2 * i]!, bounds[2 * i + 1]!)) {
       if (++wordRun > longestWordRun) longestWordRun = wordRun;
     } else wordRun = 1;
   }
@@ -369,8 +374,9 @@ export interface LengthLimits {
 export function lengthRule(text: string, limits: LengthLimits): RuleResult {
   let token = 0;
   let longest = 0;
+  const units = scanReader.load(text);
   for (let i = 0; i < text.length; i++) {
-    if (isBreak(text.charCodeAt(i))) token = 0;
+    if (isBreak(units[i]!)) token = 0;
     else if (++token > longest) longest = token;
   }
   return lengthFrom(text, longest, limits);

@@ -1,4 +1,6 @@
-import { bmp, classesOf, codePointAt, LETTER, NUMBER } from './char-classes.js';
+import { bmp, classesOf, codePointAt, LETTER, NUMBER, UnitReader } from './char-classes.js';
+
+const reader = new UnitReader();
 
 /**
  * Single letters split by separators ("f.u.c.k", "p u t a i n"): at least three letters, each
@@ -17,6 +19,7 @@ export const NON_LETTERS = /[^\p{L}]+/gu;
  */
 export function mayHaveSpacedLetters(text: string): boolean {
   const table = bmp;
+  const units = reader.load(text);
   let chain = 0;
   let gap = 0;
   let previousInWord = false;
@@ -24,7 +27,7 @@ export function mayHaveSpacedLetters(text: string): boolean {
   // current one is a letter or digit.
   let candidate = false;
   for (let i = 0; i < text.length; i++) {
-    const unit = text.charCodeAt(i);
+    const unit = units[i]!;
     let classes = table[unit]!;
     if (classes === 0 || (unit >= 0xd800 && unit <= 0xdfff)) {
       const codePoint = codePointAt(text, i);
