@@ -1,7 +1,7 @@
 import { confidenceFrom } from './decide.js';
 import { isMedia, textOf } from './content.js';
 import { createLexicon, type LexicalCategory, type LexicalHit } from './local/lexicon.js';
-import { lengthRule, repetitionRule, spamRule, type LengthLimits } from './local/rules.js';
+import { repetitionAndLengthRules, spamRule, type LengthLimits } from './local/rules.js';
 import type { CategoryScore, Classification, Classifier, ModerationContent, TextContentType } from './types.js';
 
 /** Longest text per content type before it goes to review (MESSAGE matches MESSAGE_MAX_CHARS' default). */
@@ -56,10 +56,12 @@ export function createLocalClassifier(options: LocalClassifierOptions = {}): Loc
         reasons.push(`${category}: ${list.length} match${list.length > 1 ? 'es' : ''} (${words.join(', ')})`);
       }
     }
+    // Repetition and length share one pass over the text.
+    const { repetition, length } = repetitionAndLengthRules(text, limits[type]);
     for (const [category, result] of [
       ['spam', spamRule(text)],
-      ['repetition', repetitionRule(text)],
-      ['length', lengthRule(text, limits[type])],
+      ['repetition', repetition],
+      ['length', length],
     ] as const) {
       if (result.score <= 0) continue;
       categories.push({ category, score: result.score });

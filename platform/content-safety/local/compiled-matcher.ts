@@ -8,6 +8,7 @@ import {
   type TransformerContainer,
 } from 'obscenity';
 import { endianness } from 'node:os';
+import { UnitReader } from './char-classes.js';
 
 /**
  * A drop-in for obscenity's `RegExpMatcher.getAllMatches(text, true)` that finds exactly the same
@@ -75,6 +76,7 @@ class Normaliser {
   private readonly bmp = new Int32Array(0x10000).fill(UNKNOWN);
   private readonly astral = new Map<number, number>();
   private buffer: Normalised = { units: new Uint16Array(0), origin: new Int32Array(0), length: 0 };
+  private readonly input = new UnitReader();
 
   constructor(transformers: TransformerContainer[]) {
     for (const transformer of transformers) {
@@ -92,24 +94,27 @@ class Normaliser {
     return result === undefined ? SKIPPED : result;
   }
 
-  /** Transforms `text` into the reused buffer (valid until the next call). */
-  run(text: string): Normalised {
+  /**
+   * Transforms `text` into the reused buffer (valid until the next call). With `automaton`, its
+   * `onFound` is called as `RunAutomaton.scan` would, over the units as they are written, and the
+   * result says so (`scanned`); only the usual single-collapse path does this.
+   */
+  run(text: string, automaton?: RunAutomaton, onFound?: (term: number) => void): Normalised & { scanned: boolean } {
     if (this.buffer.units.length < text.length * 2) {
       this.buffer = { units: new Uint16Array(text.length * 2), origin: new Int32Array(text.length * 2), length: 0 };
     }
     const { units, origin } = this.buffer;
     for (const stage of this.live) if ('stateful' in stage) stage.stateful.reset();
-    const collapse = this.collapse;
-    let lastChar = -1;
-    let remaining = -1;
+    if (this.collapse) return this.runCollapsing(text, this.collapse, automaton ?? EMPTY_AUTOMATON, onFound);
+    const input = this.input.load(text);
     let length = 0;
     const end = text.length;
     let position = 0;
     while (position < end) {
       const start = position;
-      let char = text.charCodeAt(position++);
+      let char = input[position++]!;
       if (char >= 0xd800 && char <= 0xdbff && position < end) {
-        const next = text.charCodeAt(position);
+        const next = input[position]!;
         if (next >= 0xdc00 && next <= 0xdfff) {
           char = (char - 0xd800) * 0x400 + (next - 0xdc00) + 0x10000;
           position++;
@@ -124,26 +129,88 @@ class Normaliser {
         if (out === undefined) this.astral.set(char, (out = this.pure(char)));
       }
       if (out === SKIPPED) continue;
-      if (collapse) {
-        // CollapseDuplicatesTransformer.transform, inline.
-        if (out === lastChar) {
-          if (!(remaining-- > 0)) continue;
-        } else {
-          const threshold = out < 0x10000 ? collapse.thresholds[out]! : (collapse.custom.get(out) ?? collapse.fallback);
-          remaining = threshold - 1;
-          lastChar = out;
-          if (!(threshold > 0)) continue;
-        }
+      for (let i = 0; i < this.live.length && out !== undefined; i++) {
+        const stage = this.live[i]!;
+        out = 'simple' in stage ? stage.simple(out) : stage.stateful.transform(out);
+      }
+      if (out === undefined) continue;
+      if (out < 0x10000) {
+        units[length] = out;
+        origin[length++] = start;
       } else {
-        for (let i = 0; i < this.live.length && out !== undefined; i++) {
-          const stage = this.live[i]!;
-          out = 'simple' in stage ? stage.simple(out) : stage.stateful.transform(out);
+        units[length] = 0xd800 + ((out - 0x10000) >> 10);
+        origin[length++] = start;
+        units[length] = 0xdc00 + ((out - 0x10000) & 0x3ff);
+        origin[length++] = start;
+      }
+    }
+    this.buffer.length = length;
+    return { ...this.buffer, scanned: false };
+  }
+
+  /**
+   * `run` when the only live stage is collapse-duplicates (the English preset): the same steps with
+   * every table in a local and the automaton fed inline, the hottest loop of the classifier.
+   */
+  private runCollapsing(
+    text: string,
+    collapse: Collapse,
+    automaton: RunAutomaton,
+    onFound: ((term: number) => void) | undefined,
+  ): Normalised & { scanned: boolean } {
+    const { units, origin } = this.buffer;
+    const { bmp, astral } = this;
+    const { thresholds } = collapse;
+    const { classOf, next, width, found, accepting } = automaton;
+    const feed = onFound !== undefined;
+    let state = 0;
+    let lastChar = -1;
+    let remaining = -1;
+    let length = 0;
+    const end = text.length;
+    let position = 0;
+    const input = this.input.load(text);
+    while (position < end) {
+      const start = position;
+      let char = input[position++]!;
+      let out: number;
+      if (char < 0xd800 || char > 0xdfff) {
+        out = bmp[char]!;
+        if (out === UNKNOWN) out = bmp[char] = this.pure(char);
+      } else {
+        if (char <= 0xdbff && position < end) {
+          const low = input[position]!;
+          if (low >= 0xdc00 && low <= 0xdfff) {
+            char = (char - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+            position++;
+          }
         }
-        if (out === undefined) continue;
+        if (char < 0x10000) {
+          out = bmp[char]!;
+          if (out === UNKNOWN) out = bmp[char] = this.pure(char);
+        } else {
+          let cached = astral.get(char);
+          if (cached === undefined) astral.set(char, (cached = this.pure(char)));
+          out = cached;
+        }
+      }
+      if (out === SKIPPED) continue;
+      // CollapseDuplicatesTransformer.transform, inline.
+      if (out === lastChar) {
+        if (!(remaining-- > 0)) continue;
+      } else {
+        const threshold = out < 0x10000 ? thresholds[out]! : (collapse.custom.get(out) ?? collapse.fallback);
+        remaining = threshold - 1;
+        lastChar = out;
+        if (!(threshold > 0)) continue;
       }
       if (out < 0x10000) {
         units[length] = out;
         origin[length++] = start;
+        if (feed) {
+          state = next[state * width + classOf[out]!]!;
+          if (accepting[state] !== 0) for (const term of found[state]!) onFound(term);
+        }
       } else {
         const high = 0xd800 + ((out - 0x10000) >> 10);
         const low = 0xdc00 + ((out - 0x10000) & 0x3ff);
@@ -151,10 +218,16 @@ class Normaliser {
         origin[length++] = start;
         units[length] = low;
         origin[length++] = start;
+        if (feed) {
+          state = next[state * width + classOf[high]!]!;
+          if (accepting[state] !== 0) for (const term of found[state]!) onFound(term);
+          state = next[state * width + classOf[low]!]!;
+          if (accepting[state] !== 0) for (const term of found[state]!) onFound(term);
+        }
       }
     }
     this.buffer.length = length;
-    return this.buffer;
+    return { ...this.buffer, scanned: feed };
   }
 }
 
@@ -206,13 +279,41 @@ function requiredRun(nodes: Node[]): string {
   return best;
 }
 
+/** Above this many spellings, a term falls back to its one required run. */
+const MAX_SPELLINGS = 64;
+
+/**
+ * The texts one of which every match of the pattern contains: each way of taking or leaving its
+ * optional parts, spelled out, or its longest stretch without a wildcard when it has one. A term
+ * whose spellings never occur cannot match, which rules out far more terms than one required run:
+ * `s[s]e[e]x` needs "sex", "ssex", "seex" or "sseex", not merely an "s". Undefined when there are
+ * too many spellings; a '' in the list means the term can match without any fixed letter.
+ */
+function spellings(nodes: Node[]): string[] | undefined {
+  const optionals = nodes.filter((node) => node.kind === SyntaxKind.Optional).length;
+  if (2 ** optionals > MAX_SPELLINGS) return undefined;
+  const result = new Set<string>();
+  for (let choice = 0; choice < 2 ** optionals; choice++) {
+    const taken: Node[] = [];
+    let optional = 0;
+    for (const node of nodes) {
+      if (node.kind !== SyntaxKind.Optional) taken.push(node);
+      else if ((choice >> optional++) & 1) taken.push(node.childNode);
+    }
+    result.add(requiredRun(taken));
+  }
+  return [...result];
+}
+
 /** An Aho–Corasick automaton over UTF-16 code units, as a dense table over the runs' letters. */
 class RunAutomaton {
-  private readonly classOf = new Uint16Array(0x10000);
-  private readonly width: number;
-  private readonly next: Int32Array;
+  readonly classOf = new Uint16Array(0x10000);
+  readonly width: number;
+  readonly next: Int32Array;
   /** The terms whose run ends at each state (through the failure links too). */
-  private readonly found: number[][];
+  readonly found: number[][];
+  /** 1 where `found` is not empty: the scan reads one byte per character, not an array. */
+  readonly accepting: Uint8Array;
 
   constructor(runs: { run: string; term: number }[]) {
     let classes = 1;
@@ -262,19 +363,24 @@ class RunAutomaton {
       }
     }
     this.found = found;
+    this.accepting = Uint8Array.from(found, (terms) => (terms.length > 0 ? 1 : 0));
   }
 
   /** Calls `onFound(term, end)` for every run that ends at unit `end` of `units`, in text order. */
   scan(units: Uint16Array, length: number, onFound: (term: number, end: number) => void): void {
-    const { classOf, next, width, found } = this;
+    const { classOf, next, width, found, accepting } = this;
     let state = 0;
     for (let i = 0; i < length; i++) {
       state = next[state * width + classOf[units[i]!]!]!;
+      if (accepting[state] === 0) continue;
       const terms = found[state]!;
       for (let k = 0; k < terms.length; k++) onFound(terms[k]!, i);
     }
   }
 }
+
+/** Stands in for "no automaton" so the normaliser's loop reads the same shapes either way. */
+const EMPTY_AUTOMATON = new RunAutomaton([]);
 
 export function createCompiledMatcher({
   blacklistedTerms,
@@ -286,12 +392,12 @@ export function createCompiledMatcher({
   const terms = blacklistedTerms.map((term) => ({
     id: term.id,
     regExp: compile(term),
-    run: requiredRun(term.pattern.nodes),
+    runs: spellings(term.pattern.nodes) ?? [requiredRun(term.pattern.nodes)],
   }));
-  // A term with no fixed letters at all (only wildcards and optionals) is always tried.
-  const always = terms.flatMap((term, index) => (term.run === '' ? [index] : []));
+  // A term that can match without any fixed letter (only wildcards and optionals) is always tried.
+  const always = terms.flatMap((term, index) => (term.runs.includes('') ? [index] : []));
   const automaton = new RunAutomaton(
-    terms.flatMap((term, index) => (term.run ? [{ run: term.run, term: index }] : [])),
+    terms.flatMap((term, index) => (term.runs.includes('') ? [] : term.runs.map((run) => ({ run, term: index })))),
   );
   const blacklistNormaliser = new Normaliser(blacklistMatcherTransformers);
   const whitelistNormaliser = new Normaliser(whitelistMatcherTransformers);
@@ -321,10 +427,10 @@ export function createCompiledMatcher({
 
   return {
     getAllMatches(text) {
-      const { units, origin, length } = blacklistNormaliser.run(text);
       seen.fill(0);
       for (const index of always) seen[index] = 1;
-      automaton.scan(units, length, markSeen);
+      const { units, origin, length, scanned } = blacklistNormaliser.run(text, automaton, markSeen);
+      if (!scanned) automaton.scan(units, length, markSeen);
       if (seen.indexOf(1) === -1) return [];
       const transformed = unitsToString(units, length);
       const matches: MatchPayload[] = [];

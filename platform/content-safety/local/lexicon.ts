@@ -9,6 +9,7 @@ import {
 } from 'obscenity';
 import { createCompiledMatcher } from './compiled-matcher.js';
 import { FRENCH_CATEGORIES, frenchDataset, type LexiconMetadata } from './french.js';
+import { mayHaveSpacedLetters, NON_LETTERS, SPACED_LETTERS } from './spaced-letters.js';
 
 export type LexicalCategory = 'hate' | 'sexual' | 'profanity';
 
@@ -123,14 +124,6 @@ export interface Lexicon {
 }
 
 /**
- * Single letters split by separators ("f.u.c.k", "p u t a i n"): at least three letters, each
- * standing alone. The preset leaves obscenity's skip-non-alphabetic transformer off because it
- * glues ordinary words together ("an al…"); squashing only these runs keeps that benefit.
- */
-const SPACED_LETTERS = /(?<![\p{L}\p{N}])\p{L}(?:[^\p{L}\p{N}\n]{1,3}\p{L}(?![\p{L}\p{N}])){2,}/gu;
-const NON_LETTERS = /[^\p{L}]+/gu;
-
-/**
  * `compiled` (the default) is one normalisation pass and one automaton (compiled-matcher.ts);
  * `obscenity` is obscenity's own RegExpMatcher, the reference the compiled one must equal.
  */
@@ -160,7 +153,9 @@ export function createLexicon({ matcher = 'compiled' }: { matcher?: 'compiled' |
       const hits: LexicalHit[] = [];
       if (text.length === 0) return hits;
       matchesIn(text, hits);
-      for (const [run] of text.matchAll(SPACED_LETTERS)) matchesIn(run.replace(NON_LETTERS, ''), hits);
+      if (mayHaveSpacedLetters(text)) {
+        for (const [run] of text.matchAll(SPACED_LETTERS)) matchesIn(run.replace(NON_LETTERS, ''), hits);
+      }
       return hits;
     },
   };
