@@ -18,6 +18,8 @@ import { loadAnalyticsSettings } from './settings.js';
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 const CHUNK = 50_000;
+/** Chunks written at once. */
+const WRITERS = 3;
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -104,12 +106,23 @@ function progress(done: boolean) {
       `${Math.round(rate).toLocaleString('en')}/s, ${done ? `done in ${elapsed.toFixed(1)} s` : `ETA ${eta.toFixed(0)} s`}   ${done ? '\n' : ''}`,
   );
 }
+/**
+ * Chunks being inserted. PostgreSQL (parsing the JSON, the key index, the WAL) is the bound,
+ * not this process: the next chunks are generated while earlier ones are written, on
+ * separate pooled connections, so both cores work.
+ */
+const inFlight = new Set<Promise<void>>();
 async function flush() {
   const rows = columns;
   columns = emptyColumns();
-  await appendHistory(orm, rows);
-  written += rows.ids.length;
-  progress(false);
+  if (rows.ids.length === 0) return;
+  const write = appendHistory(orm, rows).then(() => {
+    written += rows.ids.length;
+    progress(false);
+  });
+  inFlight.add(write);
+  void write.finally(() => inFlight.delete(write)).catch(() => undefined);
+  if (inFlight.size >= WRITERS) await Promise.race(inFlight);
 }
 /** What the system does on its own (renewals, cancellations at term): no actor. */
 const SYSTEM = new Set(['payment.completed', 'subscription.cancelled']);
@@ -201,6 +214,7 @@ for (let u = 0; u < users; u++) {
   }
 }
 await flush();
+await Promise.all(inFlight);
 progress(true);
 process.stderr.write('building the rollups in SQL…\n');
 const rollupStarted = Date.now();

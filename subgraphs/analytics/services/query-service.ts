@@ -293,13 +293,17 @@ export class QueryService {
         where "type" = ? and "day" between ?::date and ?::date and "first_at" >= ? and "first_at" < ? group by "user_id")`,
     ];
     for (let i = 1; i < steps.length; i++) {
+      // A lateral probe per user of the previous step (index on user, type, day): the work
+      // grows with the users in the funnel, not with every row of the step's type (a join
+      // would hash them all: ~270,000 rows for `conversation.started` at 10 M events).
       ctes.push(
-        `s${i} as (select p."user_id", min(case when d."first_at" >= p."at" then d."first_at" else d."last_at" end) as "at", p."start"
-          from s${i - 1} p join "analytics_user_daily" d on d."user_id" = p."user_id" and d."type" = ?
-            and d."day" between (p."at" at time zone 'UTC')::date and ((p."start" + ?::int * interval '1 hour') at time zone 'UTC')::date
-            and d."last_at" >= p."at"
-          where (case when d."first_at" >= p."at" then d."first_at" else d."last_at" end) <= p."start" + ?::int * interval '1 hour'
-          group by p."user_id", p."start")`,
+        `s${i} as (select p."user_id", n."at", p."start" from s${i - 1} p cross join lateral (
+            select min(case when d."first_at" >= p."at" then d."first_at" else d."last_at" end) as "at"
+            from "analytics_user_daily" d where d."user_id" = p."user_id" and d."type" = ?
+              and d."day" between (p."at" at time zone 'UTC')::date and ((p."start" + ?::int * interval '1 hour') at time zone 'UTC')::date
+              and d."last_at" >= p."at"
+              and (case when d."first_at" >= p."at" then d."first_at" else d."last_at" end) <= p."start" + ?::int * interval '1 hour') n
+          where n."at" is not null)`,
       );
       params.push(steps[i], hours, hours);
     }
