@@ -10,7 +10,7 @@ import { loadConfigOrExit } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import { openDatabase } from '../../platform/orm.js';
 import { analyticsSubgraph } from './schema.js';
-import { appendHistory, emptyColumns, type HistoryColumns } from './services/bulk-history.js';
+import { HistoryChunk } from './services/history-chunk.js';
 import { History, utcDay } from './services/history.js';
 import { rebuildRollups } from './services/rebuild.js';
 import { loadAnalyticsSettings } from './settings.js';
@@ -92,7 +92,7 @@ const orm = await openDatabase({
 const history = new History(orm, settings.retentionDays);
 await history.ensurePartitions(Array.from({ length: days }, (_, i) => utcDay(firstDay + i * DAY)));
 
-let columns: HistoryColumns = emptyColumns();
+let chunk = new HistoryChunk();
 let written = 0;
 const started = Date.now();
 function progress(done: boolean) {
@@ -113,11 +113,11 @@ function progress(done: boolean) {
  */
 const inFlight = new Set<Promise<void>>();
 async function flush() {
-  const rows = columns;
-  columns = emptyColumns();
-  if (rows.ids.length === 0) return;
-  const write = appendHistory(orm, rows).then(() => {
-    written += rows.ids.length;
+  const rows = chunk;
+  chunk = new HistoryChunk();
+  if (rows.size === 0) return;
+  const write = rows.write(orm).then(() => {
+    written += rows.size;
     progress(false);
   });
   inFlight.add(write);
@@ -128,13 +128,8 @@ async function flush() {
 const SYSTEM = new Set(['payment.completed', 'subscription.cancelled']);
 async function add(type: string, userId: string, time: number, properties: Record<string, unknown> = {}) {
   if (time > now) return;
-  columns.ids.push(randomUUID());
-  columns.types.push(type);
-  columns.userIds.push(userId);
-  columns.actorIds.push(SYSTEM.has(type) ? null : userId);
-  columns.times.push(time);
-  columns.properties.push(JSON.stringify(properties));
-  if (columns.ids.length >= CHUNK) await flush();
+  chunk.add(randomUUID(), type, userId, SYSTEM.has(type) ? null : userId, time, JSON.stringify(properties));
+  if (chunk.size >= CHUNK) await flush();
 }
 
 // Activity is heavy-tailed: a few users do much of the talking.
