@@ -10,7 +10,7 @@ import { loadConfigOrExit } from '../../platform/config.js';
 import { createLogger } from '../../platform/logger.js';
 import { openDatabase } from '../../platform/orm.js';
 import { analyticsSubgraph } from './schema.js';
-import { appendHistory, emptyColumns, type HistoryColumns } from './services/bulk-history.js';
+import { HistoryChunk } from './services/history-chunk.js';
 import { History, utcDay } from './services/history.js';
 import { rebuildRollups } from './services/rebuild.js';
 import { loadAnalyticsSettings } from './settings.js';
@@ -18,6 +18,8 @@ import { loadAnalyticsSettings } from './settings.js';
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 const CHUNK = 50_000;
+/** Chunks written at once. */
+const WRITERS = 3;
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -90,7 +92,7 @@ const orm = await openDatabase({
 const history = new History(orm, settings.retentionDays);
 await history.ensurePartitions(Array.from({ length: days }, (_, i) => utcDay(firstDay + i * DAY)));
 
-let columns: HistoryColumns = emptyColumns();
+let chunk = new HistoryChunk();
 let written = 0;
 const started = Date.now();
 function progress(done: boolean) {
@@ -104,24 +106,30 @@ function progress(done: boolean) {
       `${Math.round(rate).toLocaleString('en')}/s, ${done ? `done in ${elapsed.toFixed(1)} s` : `ETA ${eta.toFixed(0)} s`}   ${done ? '\n' : ''}`,
   );
 }
+/**
+ * Chunks being inserted. PostgreSQL (parsing the JSON, the key index, the WAL) is the bound,
+ * not this process: the next chunks are generated while earlier ones are written, on
+ * separate pooled connections, so both cores work.
+ */
+const inFlight = new Set<Promise<void>>();
 async function flush() {
-  const rows = columns;
-  columns = emptyColumns();
-  await appendHistory(orm, rows);
-  written += rows.ids.length;
-  progress(false);
+  const rows = chunk;
+  chunk = new HistoryChunk();
+  if (rows.size === 0) return;
+  const write = rows.write(orm).then(() => {
+    written += rows.size;
+    progress(false);
+  });
+  inFlight.add(write);
+  void write.finally(() => inFlight.delete(write)).catch(() => undefined);
+  if (inFlight.size >= WRITERS) await Promise.race(inFlight);
 }
 /** What the system does on its own (renewals, cancellations at term): no actor. */
 const SYSTEM = new Set(['payment.completed', 'subscription.cancelled']);
 async function add(type: string, userId: string, time: number, properties: Record<string, unknown> = {}) {
   if (time > now) return;
-  columns.ids.push(randomUUID());
-  columns.types.push(type);
-  columns.userIds.push(userId);
-  columns.actorIds.push(SYSTEM.has(type) ? null : userId);
-  columns.times.push(time);
-  columns.properties.push(JSON.stringify(properties));
-  if (columns.ids.length >= CHUNK) await flush();
+  chunk.add(randomUUID(), type, userId, SYSTEM.has(type) ? null : userId, time, JSON.stringify(properties));
+  if (chunk.size >= CHUNK) await flush();
 }
 
 // Activity is heavy-tailed: a few users do much of the talking.
@@ -201,6 +209,7 @@ for (let u = 0; u < users; u++) {
   }
 }
 await flush();
+await Promise.all(inFlight);
 progress(true);
 process.stderr.write('building the rollups in SQL…\n');
 const rollupStarted = Date.now();

@@ -1,28 +1,6 @@
 import type { Orm } from '../../../platform/orm.js';
 import { boundRows } from './sql.js';
 
-/** Rows in columns, ready for one unnest insert. */
-export interface HistoryColumns {
-  ids: string[];
-  types: string[];
-  userIds: string[];
-  /** null: caused by the system. */
-  actorIds: (string | null)[];
-  /** Epoch milliseconds. */
-  times: number[];
-  /** JSON objects, already serialized. */
-  properties: string[];
-}
-
-export const emptyColumns = (): HistoryColumns => ({
-  ids: [],
-  types: [],
-  userIds: [],
-  actorIds: [],
-  times: [],
-  properties: [],
-});
-
 /** A PostgreSQL array literal (null → NULL); one text parameter works on both drivers. */
 export function arrayLiteral(values: readonly (string | number | null)[]): string {
   const element = (value: string | number | null) => {
@@ -34,23 +12,16 @@ export function arrayLiteral(values: readonly (string | number | null)[]): strin
 }
 
 /**
- * Appends rows to the history with one unnest insert (no rollups: the caller rebuilds them
- * in SQL afterwards). For bulk loads of fresh ids: duplicates are not looked for.
+ * Appends rows to the history with one unnest insert of six array literals (ids, types, user
+ * ids, actor ids, epoch milliseconds, JSON texts), no rollups: the caller rebuilds them in SQL
+ * afterwards. For bulk loads of fresh ids: duplicates are not looked for.
  */
-export async function appendHistory(orm: Orm, rows: HistoryColumns): Promise<void> {
-  if (rows.ids.length === 0) return;
+export async function insertHistoryLiterals(orm: Orm, literals: readonly string[]): Promise<void> {
   await boundRows(
     orm,
     `insert into "analytics_events" ("id", "type", "user_id", "actor_id", "occurred_at", "properties")
        select i, t, u, a, to_timestamp(ms / 1000.0), p::jsonb
        from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::float8[], $6::text[]) as r(i, t, u, a, ms, p)`,
-    [
-      arrayLiteral(rows.ids),
-      arrayLiteral(rows.types),
-      arrayLiteral(rows.userIds),
-      arrayLiteral(rows.actorIds),
-      arrayLiteral(rows.times),
-      arrayLiteral(rows.properties),
-    ],
+    [...literals],
   );
 }
