@@ -325,6 +325,99 @@ describe.each(profiles())('moderation ($name profile)', (profile) => {
     expect(history.map((row) => row.kind)).toEqual(['CREATED', 'QUEUED']);
   });
 
+  test('one batch of new content, revisions and a duplicate: the right cases, one decision event per decision', async () => {
+    const posted = (contentId: string, text: string, id = uuidv7()) => ({
+      key: author.id,
+      value: JSON.stringify({
+        id,
+        type: 'content.posted',
+        occurredAt: new Date().toISOString(),
+        actorId: author.id,
+        userId: author.id,
+        payload: { kind: 'USER_MESSAGE', contentId, conversationId: null, text },
+      }),
+    });
+    const casesOf = (contentId: string) =>
+      execSql<{ id: string; status: string; content_text: string; automatic: boolean; first_decision: string }>(
+        stack,
+        'moderation',
+        'select id, status, content_text, automatic, first_decision from moderation_cases where content_id = ?',
+        [contentId],
+      );
+    const [earlier, fresh, rejected, twice] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    await stack.runtime.bus.publish(Topic.content, [posted(earlier, 'An ordinary first version')]);
+    const [before] = await eventually(async () => ((await casesOf(earlier)).length ? casesOf(earlier) : undefined));
+    expect(before).toMatchObject({ status: 'APPROVED', first_decision: 'AUTO_APPROVE' });
+
+    // One publish on one key: one partition, handed to the consumer as one batch.
+    const duplicateId = uuidv7();
+    await stack.runtime.bus.publish(Topic.content, [
+      posted(fresh, 'Tell me about Jupiter', duplicateId),
+      posted(earlier, REJECTED_TEXT),
+      posted(rejected, REJECTED_TEXT),
+      posted(fresh, 'Tell me about Jupiter', duplicateId),
+      posted(twice, 'A first draft'),
+      posted(twice, REVIEW_TEXT),
+    ]);
+    const decidedOn = (caseId: string) =>
+      decisions.received.filter(
+        (event): event is EventEnvelope<'moderation.decided'> =>
+          event.type === 'moderation.decided' && event.payload.caseId === caseId,
+      );
+    // The last event of the batch applied: so was every one before it (one partition, in order).
+    const [twiceCase] = await eventually(async () => {
+      const found = await casesOf(twice);
+      return found[0]?.status === 'PENDING' ? found : undefined;
+    });
+    const [freshCase] = await casesOf(fresh);
+    const [revised] = await casesOf(earlier);
+    const [rejectedCase] = await casesOf(rejected);
+    expect(await casesOf(fresh)).toHaveLength(1);
+    expect(freshCase).toMatchObject({ status: 'APPROVED', automatic: true, first_decision: 'AUTO_APPROVE' });
+    expect(revised).toMatchObject({ id: before!.id, status: 'REJECTED', content_text: REJECTED_TEXT });
+    expect(revised!.first_decision).toBe('AUTO_APPROVE');
+    expect(rejectedCase).toMatchObject({ status: 'REJECTED', automatic: true, first_decision: 'AUTO_REJECT' });
+    // Created and revised in the same batch: one case holding the last version, waiting for a human.
+    expect(twiceCase).toMatchObject({ status: 'PENDING', content_text: REVIEW_TEXT, first_decision: 'AUTO_APPROVE' });
+
+    const historyOf = async (caseId: string) =>
+      (
+        await execSql<{ kind: string }>(
+          stack,
+          'moderation',
+          'select kind from case_events where case_id = ? order by id',
+          [caseId],
+        )
+      ).map((row) => row.kind);
+    expect(await historyOf(freshCase!.id)).toEqual(['CREATED', 'AUTO_APPROVED']);
+    expect(await historyOf(revised!.id)).toEqual(['CREATED', 'AUTO_APPROVED', 'REVISED', 'AUTO_REJECTED']);
+    expect(await historyOf(rejectedCase!.id)).toEqual(['CREATED', 'AUTO_REJECTED']);
+    expect(await historyOf(twiceCase!.id)).toEqual(['CREATED', 'AUTO_APPROVED', 'REVISED', 'QUEUED']);
+
+    // Every decision went out once, in order, with the case as stored.
+    await eventually(() => (decidedOn(revised!.id).length === 2 && decidedOn(twiceCase!.id).length ? true : null));
+    await eventually(() => (decidedOn(freshCase!.id).length && decidedOn(rejectedCase!.id).length ? true : null));
+    expect(decidedOn(freshCase!.id).map((event) => event.payload.status)).toEqual(['APPROVED']);
+    expect(decidedOn(rejectedCase!.id)[0]!.payload).toMatchObject({
+      contentId: rejected,
+      authorId: author.id,
+      status: 'REJECTED',
+      action: 'DELETE_CONTENT',
+      automatic: true,
+    });
+    expect(decidedOn(revised!.id).map((event) => event.payload.status)).toEqual(['APPROVED', 'REJECTED']);
+    expect(decidedOn(twiceCase!.id).map((event) => event.payload.status)).toEqual(['APPROVED']);
+    const ids = [freshCase, revised, rejectedCase, twiceCase].flatMap((c) => decidedOn(c!.id).map((e) => e.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    const unpublished = await execSql<{ n: number }>(
+      stack,
+      'moderation',
+      "select count(*)::int as n from outbox where published_at is null and event->'payload'->>'caseId' in (?, ?, ?, ?)",
+      [freshCase!.id, revised!.id, rejectedCase!.id, twiceCase!.id],
+    );
+    expect(unpublished[0]!.n).toBe(0);
+  });
+
   test('claims: a lease blocks other moderators until it lapses', async () => {
     const c = await pending();
     const claimed = await gql<{ claimCase: { claimedBy: { id: string } } }>(

@@ -1,6 +1,6 @@
-import type { EntityManager } from '@mikro-orm/core';
 import { stageEvent } from '../../../platform/events/outbox.js';
 import { Priority, type ModerationAction, type ModerationCase } from '../entities/moderation-case.js';
+import type { RowSink } from './batch-rows.js';
 import { recordHistory } from './history.js';
 import type { ModerationMetrics } from './metrics.js';
 
@@ -17,9 +17,10 @@ export interface Decision {
 
 /**
  * Applies a decision to a locked case and stages `moderation.decided` in the same
- * transaction, so every decision that is stored also goes out on moderation-decisions.
+ * transaction, so every decision that is stored also goes out on moderation-decisions. Its
+ * history row and outbox message go to `rows`: the transaction's unit of work, or a batch's rows.
  */
-export function recordDecision(tx: EntityManager, c: ModerationCase, d: Decision, metrics: ModerationMetrics): void {
+export function recordDecision(rows: RowSink, c: ModerationCase, d: Decision, metrics: ModerationMetrics): void {
   const now = new Date();
   const automatic = d.decidedBy === null;
   c.status = d.status;
@@ -44,8 +45,8 @@ export function recordDecision(tx: EntityManager, c: ModerationCase, d: Decision
         ? 'AUTO_APPROVED'
         : 'AUTO_REJECTED'
       : d.status;
-  recordHistory(tx, c.id, kind, d.decidedBy, [d.action, d.reason].filter(Boolean).join(': ') || null);
-  stageEvent(tx, 'moderation.decided', {
+  recordHistory(rows, c.id, kind, d.decidedBy, [d.action, d.reason].filter(Boolean).join(': ') || null);
+  stageEvent(rows, 'moderation.decided', {
     userId: c.authorId ?? d.decidedBy ?? c.id,
     actorId: d.decidedBy,
     payload: {

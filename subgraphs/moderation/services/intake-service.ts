@@ -14,6 +14,7 @@ import { recordDecision } from './decisions.js';
 import { recordHistory } from './history.js';
 import type { ModerationMetrics } from './metrics.js';
 import type { QueueUpdates } from './queue-updates.js';
+import { BatchRows } from './batch-rows.js';
 
 /** A verdict as a case stores it: no confidence when nobody could judge the content. */
 type Verdict = Omit<ModerationVerdict, 'confidence'> & { confidence: number | null };
@@ -108,7 +109,8 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
  * queues them for a human) in one transaction with the processed event ids, so a redelivered
  * event never makes a second case. Batches keep the statements per batch few: one select of
  * the ids already processed, one multi-row insert of the new ones, one locking select of the
- * cases concerned, then multi-row inserts of cases, history and outbox rows at the flush.
+ * cases concerned, then one set-based insert each of the new cases, the history rows and the
+ * outbox rows (BatchRows); only revised existing cases go through the ORM's flush.
  */
 export class IntakeService {
   constructor(private readonly deps: IntakeDeps) {}
@@ -174,6 +176,7 @@ export class IntakeService {
         { lockMode: LockMode.PESSIMISTIC_WRITE },
       );
       const cases = new Map(existing.map((c) => [caseKey(c.contentType, c.contentId), c]));
+      const rows = new BatchRows();
       work.forEach(({ submission, at }, i) => {
         // A concurrent delivery of the same event won.
         if (submission.eventId && !won.has(submission.eventId)) return;
@@ -183,10 +186,11 @@ export class IntakeService {
           this.deps.metrics.erasedAuthorContentDropped.inc();
           return;
         }
-        const { c, queued } = this.apply(tx, cases, submission, verdict);
+        const { c, queued } = this.apply(rows, cases, submission, verdict);
         updates.push({ c, queued, actorId: submission.actorId });
         results[at] = c;
       });
+      await rows.insert(tx);
     });
     if (!updates.length) return results;
     this.deps.outbox.kick();
@@ -208,9 +212,12 @@ export class IntakeService {
     return new Set(rows.map((row: { user_id: string }) => row.user_id));
   }
 
-  /** One submission onto its case (created if new), in the batch's unit of work. */
+  /**
+   * One submission onto its case. A new case, its history and its decision's outbox message
+   * go to the batch's rows; an existing case (locked, managed) is updated by the ORM's flush.
+   */
   private apply(
-    tx: EntityManager,
+    rows: BatchRows,
     cases: Map<string, ModerationCase>,
     submission: Submission,
     classification: Verdict,
@@ -219,16 +226,17 @@ export class IntakeService {
     let c = cases.get(key);
     const revision = !!c;
     if (!c) {
-      c = tx.create(ModerationCase, {
+      c = Object.assign(new ModerationCase(), {
         contentType: submission.contentType,
         contentId: submission.contentId,
-        status: 'PENDING',
+        status: 'PENDING' as const,
         source: submission.source,
       });
+      rows.persist(c);
       cases.set(key, c);
-      recordHistory(tx, c.id, 'CREATED', submission.actorId, submission.source);
+      recordHistory(rows, c.id, 'CREATED', submission.actorId, submission.source);
     } else {
-      recordHistory(tx, c.id, 'REVISED', submission.actorId, submission.source);
+      recordHistory(rows, c.id, 'REVISED', submission.actorId, submission.source);
     }
     c.authorId ??= submission.authorId;
     c.contentText = submission.text ?? null;
@@ -245,7 +253,7 @@ export class IntakeService {
     if (revision && withHumans) return { c, queued: false };
     if (classification.decision === 'APPROVE') {
       recordDecision(
-        tx,
+        rows,
         c,
         { status: 'APPROVED', action: 'NONE', reason: null, decidedBy: null, suspendUntil: null },
         this.deps.metrics,
@@ -253,14 +261,14 @@ export class IntakeService {
     } else if (classification.decision === 'REJECT') {
       const reason = classification.reasons.join(', ') || 'classifier';
       recordDecision(
-        tx,
+        rows,
         c,
         { status: 'REJECTED', action: 'DELETE_CONTENT', reason, decidedBy: null, suspendUntil: null },
         this.deps.metrics,
       );
     } else {
       c.status = 'PENDING';
-      recordHistory(tx, c.id, 'QUEUED', null, classification.reasons.join(', ') || null);
+      recordHistory(rows, c.id, 'QUEUED', null, classification.reasons.join(', ') || null);
       return { c, queued: true };
     }
     return { c, queued: false };
