@@ -137,7 +137,7 @@ async function ingestFigures(ctx: Context): Promise<void> {
             for (const event of events) lags.push(now - Date.parse(event.occurredAt));
           }
         },
-        { maxBatchSize: BATCH_SIZE },
+        ingest.consumeOptions,
       );
 
     // Each run: the topic filled first, then drained by the group (timed from its first batch,

@@ -25,6 +25,11 @@ export interface BatchConsumerOptions {
   onBatch: (records: BusRecord[]) => Promise<void>;
   /** Most records handed over at once (the in-process bus; Kafka sizes batches by bytes). */
   maxBatchSize?: number;
+  /**
+   * Kafka: how many partitions' batches may be handled at the same time (1 by default). Each
+   * partition's batches still come one after the other, in order; the in-process bus ignores it.
+   */
+  partitionsConcurrently?: number;
 }
 
 export interface Consumer {

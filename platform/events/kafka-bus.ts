@@ -175,6 +175,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
         // The whole batch or nothing: offsets are resolved only after onBatch resolves, so a
         // throw makes kafkajs fetch the batch again.
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
           await options.onBatch(batch.messages.map((message) => toRecord(batch.topic, batch.partition, message)));

@@ -19,6 +19,8 @@ export interface BatchHandler<C extends string> {
 
 export interface BatchConsumeOptions {
   maxBatchSize?: number;
+  /** Partitions handled at the same time (Kafka; see BatchConsumerOptions). */
+  partitionsConcurrently?: number;
 }
 
 /**
@@ -55,5 +57,6 @@ export async function consumeEventBatches<P extends Topic, C extends EventOn<P>>
     topics: [spec.topic],
     onBatch,
     maxBatchSize: options.maxBatchSize,
+    partitionsConcurrently: options.partitionsConcurrently,
   });
 }

@@ -12,6 +12,18 @@ import {
 } from './store.js';
 
 /**
+ * Adds ARGV[i + 1] to counter KEYS[i] and gives it ARGV[1] seconds to live. One command for
+ * the ~1,000 counters of a batch (one per user and day): as separate INCRBY and EXPIRE
+ * commands they were ~2,000 commands a batch, most of the realtime store's time in Node.
+ */
+const ADD_COUNTERS = `
+for i, key in ipairs(KEYS) do
+  redis.call('INCRBY', key, ARGV[i + 1])
+  redis.call('EXPIRE', key, ARGV[1])
+end
+return #KEYS`;
+
+/**
  * The realtime counters on Redis, every batch in one pipeline (one round trip). Daily
  * active users are a HyperLogLog: 12 KB per day whatever the number of users, where a set
  * of UUIDs grows by ~100 bytes a user; the exact figure comes from PostgreSQL.
@@ -27,7 +39,9 @@ export function createRedisRealtimeStore(url: string, keyPrefix: string): Realti
       if (events.length === 0) return;
       const { counts, activeByDate, lastSeen } = summarize(events);
       const pipeline = redis.pipeline();
-      for (const [key, n] of counts) pipeline.incrby(key, n).expire(key, DAY_TTL_SECONDS);
+      // EVAL rather than a defined command: a pipeline of EVALSHA asks Redis first whether the
+      // script is loaded, a second round trip. The keys go as KEYS, so keyPrefix applies.
+      pipeline.eval(ADD_COUNTERS, counts.size, ...counts.keys(), DAY_TTL_SECONDS, ...counts.values());
       for (const [date, users] of activeByDate) {
         const key = realtimeKeys.activeUsers(date);
         pipeline.pfadd(key, ...users).expire(key, DAY_TTL_SECONDS);

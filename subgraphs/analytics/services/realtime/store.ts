@@ -52,8 +52,12 @@ export function summarize(events: RealtimeEvent[]) {
   const activeByDate = new Map<string, Set<string>>();
   const lastSeen = new Map<string, number>();
   const add = (key: string, n = 1) => counts.set(key, (counts.get(key) ?? 0) + n);
+  // A batch spans a day or two: the date of each UTC day is formatted once.
+  const dates = new Map<number, string>();
   for (const event of events) {
-    const date = event.occurredAt.toISOString().slice(0, 10);
+    const day = Math.floor(event.occurredAt.getTime() / 86_400_000);
+    let date = dates.get(day);
+    if (date === undefined) dates.set(day, (date = event.occurredAt.toISOString().slice(0, 10)));
     add(realtimeKeys.total(date));
     add(realtimeKeys.byType(event.type, date));
     add(realtimeKeys.user(event.userId, date));
