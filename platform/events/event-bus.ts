@@ -7,6 +7,12 @@ export interface BusRecord {
   value: string;
 }
 
+/** Records for one topic, as published. */
+export interface TopicRecords {
+  topic: string;
+  records: { key: string; value: string }[];
+}
+
 export interface ConsumerOptions {
   /** Consumers of one group share the work; every group sees every record. */
   groupId: string;
@@ -43,6 +49,11 @@ export interface Consumer {
 export interface EventBus {
   readonly kind: 'memory' | 'kafka';
   publish(topic: string, records: { key: string; value: string }[]): Promise<void>;
+  /**
+   * Several topics' records at once, each topic's in order: on Kafka one produce request
+   * instead of one round trip per topic (the outbox relay's batches span topics).
+   */
+  publishAll(batches: TopicRecords[]): Promise<void>;
   consume(options: ConsumerOptions): Promise<Consumer>;
   /** Batch consumption (optional: typed-batch-consumer.ts falls back to one-record batches). */
   consumeBatches?(options: BatchConsumerOptions): Promise<Consumer>;

@@ -1,6 +1,13 @@
 import { Kafka, logLevel, type Consumer as KafkaConsumer, type Producer } from 'kafkajs';
 import type { Logger } from '../logger.js';
-import type { BatchConsumerOptions, BusRecord, Consumer, ConsumerOptions, EventBus } from './event-bus.js';
+import type {
+  BatchConsumerOptions,
+  BusRecord,
+  Consumer,
+  ConsumerOptions,
+  EventBus,
+  TopicRecords,
+} from './event-bus.js';
 import { consumerLag } from './consumer-lag-metrics.js';
 
 export interface KafkaBusOptions {
@@ -77,6 +84,22 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
     value: message.value?.toString() ?? '',
   });
 
+  /** One produce request for every topic (per broker), acknowledged by all replicas. */
+  const sendAll = async (batches: TopicRecords[]) => {
+    const ready = await connectedProducer();
+    try {
+      await ready.sendBatch({
+        acks: -1,
+        topicMessages: batches.map(({ topic, records }) => ({ topic: physical(topic), messages: records })),
+      });
+    } catch (error) {
+      // Start over with a fresh connection next time.
+      producer = undefined;
+      await ready.disconnect().catch(() => undefined);
+      throw error;
+    }
+  };
+
   type RunConfig = Parameters<KafkaConsumer['run']>[0];
   /** Longest idle fetch: what a consumer's disconnect waits at most for the broker to answer. */
   const IDLE_FETCH_WAIT_MS = 500;
@@ -152,16 +175,11 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
 
   return {
     kind: 'kafka',
-    async publish(topic, records) {
-      const ready = await connectedProducer();
-      try {
-        await ready.send({ topic: physical(topic), acks: -1, messages: records });
-      } catch (error) {
-        // Start over with a fresh connection next time.
-        producer = undefined;
-        await ready.disconnect().catch(() => undefined);
-        throw error;
-      }
+    publish(topic, records) {
+      return sendAll([{ topic, records }]);
+    },
+    publishAll(batches) {
+      return sendAll(batches);
     },
     consume(options: ConsumerOptions): Promise<Consumer> {
       return join(options.groupId, options.topics, {

@@ -84,6 +84,9 @@ export function createMemoryBus(): EventBus {
       }
       wakeAll();
     },
+    async publishAll(batches) {
+      for (const { topic, records } of batches) await bus.publish(topic, records);
+    },
     consume(options: ConsumerOptions): Promise<Consumer> {
       // One record at a time is a batch of one.
       const { onRecord, ...rest } = options;

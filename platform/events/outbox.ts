@@ -92,14 +92,14 @@ export class OutboxRelay {
 
   start(): void {
     this.started = true;
-    this.schedule(0);
+    this.runNow();
   }
 
   /** Called after a commit that staged events, so they go out without waiting for the poll. */
   kick(): void {
     if (!this.started || this.stopped) return;
     if (this.running) this.again = true;
-    else this.schedule(0);
+    else this.runNow();
   }
 
   /** Publishes everything pending now; resolves when the outbox is empty or the broker fails. */
@@ -118,29 +118,41 @@ export class OutboxRelay {
     await this.running;
   }
 
+  /**
+   * Starts a cycle now rather than on a zero-delay timer: on a busy event loop (the embedded
+   * graph runs PGlite and every subgraph on it) a timer fired tens of milliseconds late, and
+   * every event waited that long after its commit.
+   */
+  private runNow() {
+    clearTimeout(this.timer);
+    if (this.stopped || this.running) return;
+    this.running = this.cycle().finally(() => {
+      this.running = undefined;
+    });
+  }
+
   private schedule(delayMs: number) {
     clearTimeout(this.timer);
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.cycle().finally(() => {
-        this.running = undefined;
-      });
-    }, delayMs);
+    this.timer = setTimeout(() => this.runNow(), delayMs);
   }
 
   private async cycle() {
     const poll = this.options.pollIntervalMs ?? 1_000;
     try {
-      await this.flush();
+      // A kick during a flush may have committed rows after its select: flush again at once.
+      do {
+        this.again = false;
+        await this.flush();
+      } while (this.again && !this.stopped);
       this.failures = 0;
-      this.schedule(this.again ? 0 : poll);
+      this.schedule(poll);
     } catch (error) {
       this.failures += 1;
       const backoff = Math.min(30_000, 250 * 2 ** Math.min(this.failures, 7));
       this.options.logger.warn({ err: error, retryInMs: backoff }, 'outbox publish failed; events stay pending');
       this.schedule(backoff);
     }
-    this.again = false;
   }
 
   private async publishBatch(): Promise<number> {
@@ -164,15 +176,15 @@ export class OutboxRelay {
         else byTopic.set(row.topic, [row]);
       }
       try {
-        for (const [topic, rows] of byTopic) {
-          await bus.publish(
+        await bus.publishAll(
+          [...byTopic].map(([topic, rows]) => ({
             topic,
-            rows.map((row) => ({
+            records: rows.map((row) => ({
               key: row.key,
               value: typeof row.event === 'string' ? row.event : JSON.stringify(row.event),
             })),
-          );
-        }
+          })),
+        );
       } catch (error) {
         failed = { ids: pending.map((row) => row.id), error };
         return 0;
