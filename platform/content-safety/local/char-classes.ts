@@ -47,6 +47,22 @@ export function codePointAt(text: string, index: number): number {
   return unit;
 }
 
+/** Set in what `classesAt` returns when the code point spans two units (a surrogate pair). */
+export const PAIR = 256;
+
+/**
+ * The classes of the code point starting at `units[index]` (the text's units from a
+ * `UnitReader`), with PAIR when the caller must skip a second unit. The table read comes first
+ * and the function stays small, so V8 inlines it into the hot loops.
+ */
+export function classesAt(text: string, units: Uint16Array, index: number): number {
+  const unit = units[index]!;
+  const classes = bmp[unit]!;
+  if (classes !== 0 && (unit < 0xd800 || unit > 0xdfff)) return classes;
+  const codePoint = codePointAt(text, index);
+  return classesOf(codePoint) | (codePoint > 0xffff ? PAIR : 0);
+}
+
 /** Whether a UTF-16 unit is JavaScript whitespace (`\s` holds no astral characters). */
 export function isSpaceUnit(unit: number): boolean {
   return (classesOf(unit) & SPACE) !== 0;

@@ -1,4 +1,4 @@
-import { bmp, classesOf, codePointAt, isSpaceUnit, LETTER, NUMBER, UnitReader } from './char-classes.js';
+import { classesAt, isSpaceUnit, LETTER, NUMBER, PAIR, UnitReader } from './char-classes.js';
 
 /**
  * The local classifier's non-lexical rules: spam (links, repeated URLs, promotional phrases),
@@ -182,19 +182,14 @@ let wordBounds = new Int32Array(1024);
 
 /** The runs `/[\p{L}\p{N}']+/gu` would match in `text`, as bounds. */
 function wordsOf(text: string): { bounds: Int32Array; count: number; units: Uint16Array } {
-  const table = bmp;
   const units = wordReader.load(text);
   let count = 0;
   let start = -1;
   for (let i = 0; i < text.length; i++) {
     const at = i;
     const unit = units[i]!;
-    let classes = table[unit]!;
-    if (classes === 0 || (unit >= 0xd800 && unit <= 0xdfff)) {
-      const codePoint = codePointAt(text, i);
-      classes = classesOf(codePoint);
-      if (codePoint > 0xffff) i++;
-    }
+    const classes = classesAt(text, units, i);
+    if (classes & PAIR) i++;
     const inWord = unit === APOSTROPHE || (classes & (LETTER | NUMBER)) !== 0;
     if (inWord) {
       if (start === -1) start = at;

@@ -1,4 +1,4 @@
-import { bmp, classesOf, codePointAt, LETTER, NUMBER, UnitReader } from './char-classes.js';
+import { classesAt, LETTER, NUMBER, PAIR, UnitReader } from './char-classes.js';
 
 const reader = new UnitReader();
 
@@ -18,7 +18,6 @@ export const NON_LETTERS = /[^\p{L}]+/gu;
  * then skipped.
  */
 export function mayHaveSpacedLetters(text: string): boolean {
-  const table = bmp;
   const units = reader.load(text);
   let chain = 0;
   let gap = 0;
@@ -28,12 +27,8 @@ export function mayHaveSpacedLetters(text: string): boolean {
   let candidate = false;
   for (let i = 0; i < text.length; i++) {
     const unit = units[i]!;
-    let classes = table[unit]!;
-    if (classes === 0 || (unit >= 0xd800 && unit <= 0xdfff)) {
-      const codePoint = codePointAt(text, i);
-      classes = classesOf(codePoint);
-      if (codePoint > 0xffff) i++;
-    }
+    const classes = classesAt(text, units, i);
+    if (classes & PAIR) i++;
     const inWord = (classes & (LETTER | NUMBER)) !== 0;
     if (candidate) {
       candidate = false;
