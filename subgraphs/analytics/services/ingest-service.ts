@@ -12,7 +12,7 @@ import { utcDay, type History } from './history.js';
 const DAY_MS = 86_400_000;
 import type { AnalyticsMetrics } from './metrics.js';
 import type { RealtimeStore } from './realtime/store.js';
-import { arrayLiteral } from './bulk-history.js';
+import { arrayLiteral, jsonLines } from './bulk-history.js';
 import { ingestSql } from './rollups.js';
 import { boundRows } from './sql.js';
 import type { ConsentGate } from '../privacy/consent-gate.js';
@@ -121,7 +121,7 @@ export class IngestService {
         arrayLiteral(batch.map((row) => row.user_id)),
         arrayLiteral(batch.map((row) => row.actor_id)),
         arrayLiteral(batch.map((row) => row.occurred_at)),
-        arrayLiteral(batch.map((row) => JSON.stringify(row.properties))),
+        jsonLines(batch.map((row) => row.properties)),
       ]);
       already = new Set(notInserted.map((row) => row.id));
     }
