@@ -183,24 +183,34 @@ export function rollupCtes(types?: ReadonlySet<string>): string {
 }
 
 /**
+ * The event types whose properties a rollup reads: the tokens of `message.received`, and the
+ * types the rollups with `feeds` read theirs from. A rollup reading the properties of another
+ * type must add it here.
+ */
+const PROPERTY_TYPES = ['message.received', ...ROLLUPS.flatMap((rollup) => rollup.feeds ?? [])];
+
+/**
  * One statement: inserts a batch into the history, skipping events already there, and folds
  * exactly the inserted rows into the rollups the batch's `types` feed. The batch comes as six
- * parallel arrays (ids, types, user ids, actor ids, times, properties as JSON texts one a line), which
- * PostgreSQL unpacks faster than a JSON document of records. Returns the ids it did NOT
+ * parallel arrays (ids, types, user ids, actor ids, times; properties as JSON texts one a line),
+ * which PostgreSQL unpacks faster than a JSON document of records. Returns the ids it did NOT
  * insert (already stored): usually none, so nothing travels back.
+ * The arrays are unpacked in the select list (in step, row by row) and read once, and the
+ * inserted rows carry properties only where a rollup reads them: a 20,000-event batch held
+ * whole (unnest's result, the input and inserted rows with their JSON) outgrew `work_mem` and
+ * went through temporary files three times.
  */
 export function ingestSql(types: ReadonlySet<string>): string {
   return `
-with input as (
-  select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[], string_to_array($6, E'\\n')::jsonb[])
-    as r(id, type, user_id, actor_id, occurred_at, properties)),
-src as (
+with src as (
   insert into analytics_events (id, type, user_id, actor_id, occurred_at, properties)
-  select id, type, user_id, actor_id, occurred_at, properties from input
+  select unnest($1::uuid[]), unnest($2::text[]), unnest($3::uuid[]), unnest($4::uuid[]), unnest($5::timestamptz[]),
+    unnest(string_to_array($6, E'\\n')::jsonb[])
   on conflict do nothing
-  returning id, type, user_id, actor_id, occurred_at, properties),
+  returning id, type, user_id, actor_id, occurred_at,
+    case when type in (${PROPERTY_TYPES.map((type) => `'${type}'`).join(', ')}) then properties end as properties),
 ${rollupCtes(types)}
-select id from input where id not in (select id from src)`;
+select id from unnest($1::uuid[]) as r(id) where id not in (select id from src)`;
 }
 
 /** Rebuilds every rollup from the history kept (run after truncating the rollups). */
