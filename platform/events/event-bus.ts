@@ -36,6 +36,8 @@ export interface BatchConsumerOptions {
    * partition's batches still come one after the other, in order; the in-process bus ignores it.
    */
   partitionsConcurrently?: number;
+  /** Kafka: most bytes one fetch brings per partition (kafkajs' default 1 MB), so the size of a batch. */
+  maxBytesPerPartition?: number;
 }
 
 export interface Consumer {

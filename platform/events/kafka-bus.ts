@@ -108,7 +108,9 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
   /** Every joined consumer's close(), so closing the bus stops the join loops too. */
   const closers = new Set<() => Promise<void>>();
 
-  const join = async (groupId: string, topics: string[], run: RunConfig): Promise<Consumer> => {
+  type FetchSize = { maxBytesPerPartition?: number; maxBytes?: number };
+  const DEFAULT_FETCH: FetchSize = {};
+  const join = async (groupId: string, topics: string[], fetch: FetchSize, run: RunConfig): Promise<Consumer> => {
     let closed = false;
     let signalClosed: () => void = () => undefined;
     const closing = new Promise<void>((resolve) => (signalClosed = resolve));
@@ -125,6 +127,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
           // disconnect() waits out (kafkajs' 5 s default made every service's stop take 5 s a consumer).
           maxWaitTimeInMs: IDLE_FETCH_WAIT_MS,
           retry: { retries: 10, restartOnFailure: async () => false },
+          ...fetch,
         });
         consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
           consumerLag.set(
@@ -182,14 +185,22 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       return sendAll(batches);
     },
     consume(options: ConsumerOptions): Promise<Consumer> {
-      return join(options.groupId, options.topics, {
+      return join(options.groupId, options.topics, DEFAULT_FETCH, {
         eachMessage: async ({ topic, partition, message }) => {
           await options.onRecord(toRecord(topic, partition, message));
         },
       });
     },
     consumeBatches(options: BatchConsumerOptions): Promise<Consumer> {
-      return join(options.groupId, options.topics, {
+      const perPartition = options.maxBytesPerPartition;
+      // One fetch request is capped as a whole too (10 MB by default): room for every partition in flight.
+      const fetch = perPartition
+        ? {
+            maxBytesPerPartition: perPartition,
+            maxBytes: Math.max(10 << 20, perPartition * (options.partitionsConcurrently ?? 1)),
+          }
+        : DEFAULT_FETCH;
+      return join(options.groupId, options.topics, fetch, {
         // The whole batch or nothing: offsets are resolved only after onBatch resolves, so a
         // throw makes kafkajs fetch the batch again.
         eachBatchAutoResolve: false,

@@ -21,6 +21,8 @@ export interface BatchConsumeOptions {
   maxBatchSize?: number;
   /** Partitions handled at the same time (Kafka; see BatchConsumerOptions). */
   partitionsConcurrently?: number;
+  /** Bytes one Kafka fetch brings per partition (see BatchConsumerOptions). */
+  maxBytesPerPartition?: number;
 }
 
 /**
@@ -58,5 +60,6 @@ export async function consumeEventBatches<P extends Topic, C extends EventOn<P>>
     onBatch,
     maxBatchSize: options.maxBatchSize,
     partitionsConcurrently: options.partitionsConcurrently,
+    maxBytesPerPartition: options.maxBytesPerPartition,
   });
 }

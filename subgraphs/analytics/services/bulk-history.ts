@@ -1,14 +1,30 @@
 import type { Orm } from '../../../platform/orm.js';
 import { boundRows } from './sql.js';
 
-/** A PostgreSQL array literal (null → NULL); one text parameter works on both drivers. */
+/** Elements PostgreSQL's array input reads as they are (uuids, times, event types): no quoting needed. */
+const BARE_ELEMENT = /^[\w.:+-]+$/;
+
+/**
+ * A PostgreSQL array literal (null → NULL); one text parameter works on both drivers. Only
+ * elements that need it are quoted and escaped: uuids and times, most of an ingest batch,
+ * go as they are, which spares a regex pass per element here and unquoting on the server.
+ */
 export function arrayLiteral(values: readonly (string | number | null)[]): string {
   const element = (value: string | number | null) => {
     if (value === null) return 'NULL';
     if (typeof value === 'number') return String(value);
-    return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+    if (BARE_ELEMENT.test(value) && (value.length !== 4 || value.toUpperCase() !== 'NULL')) return value;
+    return `"${value.replace(/[\\"]/g, '\\$&')}"`;
   };
   return `{${values.map(element).join(',')}}`;
+}
+
+/**
+ * JSON texts as one parameter, one a line, for `string_to_array($n, E'\n')`: JSON.stringify
+ * never writes a raw line break, and no element needs quoting or escaping as in an array literal.
+ */
+export function jsonLines(values: readonly unknown[]): string {
+  return values.map((value) => JSON.stringify(value)).join('\n');
 }
 
 /**

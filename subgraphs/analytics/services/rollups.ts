@@ -26,6 +26,21 @@ const TOKENS = `case when type = 'message.received'
   then coalesce((properties->>'promptTokens')::bigint, 0) + coalesce((properties->>'completionTokens')::bigint, 0)
   else 0 end`;
 
+/** The UTC day of a `src_groups` row. */
+const GROUP_DAY = `(hour at time zone 'UTC')::date`;
+
+/**
+ * The new events once grouped by UTC hour, user, type and whether the user caused them: the
+ * hourly, daily and per-user rollups sum these few rows instead of each scanning and sorting
+ * every event again (six passes over a 20,000-event batch were a third of its statement).
+ * Sums and counts add up; first and last times are a min and max of mins and maxes.
+ */
+const GROUPS = `
+src_groups as (
+  select date_trunc('hour', occurred_at, 'UTC') as hour, user_id, type, actor_id = user_id as own,
+    count(*) as events, sum(${TOKENS})::bigint as tokens, min(occurred_at) as first_at, max(occurred_at) as last_at
+  from src group by 1, 2, 3, 4)`;
+
 /** One rollup upsert; `feeds`: the only event types it reads (absent: every type). */
 interface Rollup {
   feeds?: readonly string[];
@@ -37,7 +52,7 @@ const ROLLUPS: Rollup[] = [
     sql: `
 r_hourly as (
   insert into analytics_hourly (hour, type, events)
-  select date_trunc('hour', occurred_at, 'UTC'), type, count(*) from src group by 1, 2 order by 1, 2
+  select hour, type, sum(events) from src_groups group by 1, 2 order by 1, 2
   on conflict (hour, type) do update set events = analytics_hourly.events + excluded.events
   returning 1)`,
   },
@@ -45,7 +60,7 @@ r_hourly as (
     sql: `
 r_daily as (
   insert into analytics_daily (day, type, events)
-  select ${DAY}, type, count(*) from src group by 1, 2 order by 1, 2
+  select ${GROUP_DAY}, type, sum(events) from src_groups group by 1, 2 order by 1, 2
   on conflict (day, type) do update set events = analytics_daily.events + excluded.events
   returning 1)`,
   },
@@ -65,7 +80,8 @@ r_revenue as (
     sql: `
 r_user_daily as (
   insert into analytics_user_daily (day, user_id, type, events, tokens, first_at, last_at)
-  select ${DAY}, user_id, type, count(*), sum(${TOKENS}), min(occurred_at), max(occurred_at) from src group by 1, 2, 3 order by 1, 2, 3
+  select ${GROUP_DAY}, user_id, type, sum(events), sum(tokens), min(first_at), max(last_at)
+  from src_groups group by 1, 2, 3 order by 1, 2, 3
   on conflict (day, user_id, type) do update set
     events = analytics_user_daily.events + excluded.events,
     tokens = analytics_user_daily.tokens + excluded.tokens,
@@ -77,7 +93,7 @@ r_user_daily as (
     sql: `
 r_daily_users as (
   insert into analytics_daily_users (day, user_id, events)
-  select ${DAY}, user_id, count(*) from src where actor_id = user_id group by 1, 2 order by 1, 2
+  select ${GROUP_DAY}, user_id, sum(events) from src_groups where own group by 1, 2 order by 1, 2
   on conflict (day, user_id) do update set events = analytics_daily_users.events + excluded.events
   returning 1)`,
   },
@@ -96,8 +112,9 @@ r_user_months as (
   from (
     select month, user_id, dom,
       sum(events) over w as total, lead(dom, 1, 32) over w as next_dom
-    from (select date_trunc('month', ${DAY})::date as month, user_id, extract(day from ${DAY})::int as dom, count(*) as events
-          from src where actor_id = user_id group by 1, 2, 3) d
+    from (select date_trunc('month', ${GROUP_DAY})::date as month, user_id, extract(day from ${GROUP_DAY})::int as dom,
+            sum(events) as events
+          from src_groups where own group by 1, 2, 3) d
     window w as (partition by month, user_id order by dom)) t
   group by 1, 2 order by 1, 2
   on conflict (month, user_id) do update set running = (
@@ -108,7 +125,7 @@ r_user_months as (
     sql: `
 r_users as (
   insert into analytics_users (user_id, registered_at, first_seen_at)
-  select user_id, min(occurred_at) filter (where type = 'user.registered'), min(occurred_at) from src group by 1 order by 1
+  select user_id, min(first_at) filter (where type = 'user.registered'), min(first_at) from src_groups group by 1 order by 1
   on conflict (user_id) do update set
     registered_at = least(analytics_users.registered_at, excluded.registered_at),
     first_seen_at = least(analytics_users.first_seen_at, excluded.first_seen_at)
@@ -161,30 +178,39 @@ r_subscriptions as (
  * sign-ins, subscriptions or payments skips their upserts instead of scanning it for none.
  */
 export function rollupCtes(types?: ReadonlySet<string>): string {
-  return ROLLUPS.filter((rollup) => !types || !rollup.feeds || rollup.feeds.some((type) => types.has(type)))
-    .map((rollup) => rollup.sql)
-    .join(',\n');
+  const upserts = ROLLUPS.filter((rollup) => !types || !rollup.feeds || rollup.feeds.some((type) => types.has(type)));
+  return [GROUPS, ...upserts.map((rollup) => rollup.sql)].join(',\n');
 }
+
+/**
+ * The event types whose properties a rollup reads: the tokens of `message.received`, and the
+ * types the rollups with `feeds` read theirs from. A rollup reading the properties of another
+ * type must add it here.
+ */
+const PROPERTY_TYPES = ['message.received', ...ROLLUPS.flatMap((rollup) => rollup.feeds ?? [])];
 
 /**
  * One statement: inserts a batch into the history, skipping events already there, and folds
  * exactly the inserted rows into the rollups the batch's `types` feed. The batch comes as six
- * parallel arrays (ids, types, user ids, actor ids, times, properties as JSON text), which
- * PostgreSQL unpacks faster than a JSON document of records. Returns the ids it did NOT
+ * parallel arrays (ids, types, user ids, actor ids, times; properties as JSON texts one a line),
+ * which PostgreSQL unpacks faster than a JSON document of records. Returns the ids it did NOT
  * insert (already stored): usually none, so nothing travels back.
+ * The arrays are unpacked in the select list (in step, row by row) and read once, and the
+ * inserted rows carry properties only where a rollup reads them: a 20,000-event batch held
+ * whole (unnest's result, the input and inserted rows with their JSON) outgrew `work_mem` and
+ * went through temporary files three times.
  */
 export function ingestSql(types: ReadonlySet<string>): string {
   return `
-with input as (
-  select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::jsonb[])
-    as r(id, type, user_id, actor_id, occurred_at, properties)),
-src as (
+with src as (
   insert into analytics_events (id, type, user_id, actor_id, occurred_at, properties)
-  select id, type, user_id, actor_id, occurred_at, properties from input
+  select unnest($1::uuid[]), unnest($2::text[]), unnest($3::uuid[]), unnest($4::uuid[]), unnest($5::timestamptz[]),
+    unnest(string_to_array($6, E'\\n')::jsonb[])
   on conflict do nothing
-  returning id, type, user_id, actor_id, occurred_at, properties),
+  returning id, type, user_id, actor_id, occurred_at,
+    case when type in (${PROPERTY_TYPES.map((type) => `'${type}'`).join(', ')}) then properties end as properties),
 ${rollupCtes(types)}
-select id from input where id not in (select id from src)`;
+select id from unnest($1::uuid[]) as r(id) where id not in (select id from src)`;
 }
 
 /** Rebuilds every rollup from the history kept (run after truncating the rollups). */
