@@ -21,6 +21,9 @@ export class Migration20261201100000_user_type_months extends Migration {
           array_agg("first_at") as "firsts", array_agg("last_at") as "lasts", max(extract(day from "day")::int) as "last_dom"
         from "analytics_user_daily" group by 1, 2, 3) g
       order by 1, 2, 3;`);
+    // Statistics now: without them the planner takes the new table for a few rows and may
+    // probe it per user instead of hashing it.
+    this.addSql(`analyze "analytics_user_type_months";`);
   }
 
   override down(): void | Promise<void> {
