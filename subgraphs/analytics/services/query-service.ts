@@ -414,10 +414,12 @@ const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
  * A user's own events from UTC day `first` to day `last` (both included, in months the scan
  * reaches no later than `last`'s) out of an `analytics_user_months` row: the running total at
  * `last` less the one the day before `first` (`running[0]` is null: none), zero for a month
- * before `first`'s. Returns the SQL expression and its parameters.
+ * before `first`'s, as an int. Returns the SQL expression and its parameters.
  */
 function eventsBetween(first: string, last: string): [string, unknown[]] {
+  // As int (a user's events in a month fit): summed, an int gives a bigint, where the bigint
+  // entries gave a numeric and its slow arithmetic (half of platformMetrics' pass, measured).
   const sql = `(case when "month" < ?::date then 0 else "running"[case when "month" = ?::date then ?::int else 31 end]
-    - coalesce("running"[case when "month" = ?::date then ?::int - 1 else 0 end], 0) end)`;
+    - coalesce("running"[case when "month" = ?::date then ?::int - 1 else 0 end], 0) end)::int`;
   return [sql, [monthOf(first), monthOf(last), Number(last.slice(8, 10)), monthOf(first), Number(first.slice(8, 10))]];
 }
