@@ -11,6 +11,7 @@ import {
   TrackedUser,
   UserDailyCount,
   UserMonthlyRunningCount,
+  UserTypeMonthTimes,
 } from './rollups.js';
 
 /** Everything the analytics database holds, the outbox included. */
@@ -21,6 +22,7 @@ export const analyticsEntities = [
   UserDailyCount,
   DailyActiveUser,
   UserMonthlyRunningCount,
+  UserTypeMonthTimes,
   TrackedUser,
   TrackedSession,
   TrackedSubscription,

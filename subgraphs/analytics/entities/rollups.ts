@@ -88,6 +88,31 @@ export class UserMonthlyRunningCount {
   running!: string[];
 }
 
+/**
+ * Per user, type and UTC month, by day of the month (1-based, up to the last day with an
+ * event): `lastAt[d]`, the last time of the type that day (null without one), and
+ * `nextFirst[d]`, the first time on day d or the next day of the month that has one (so
+ * `nextFirst[d]` is day d's first time when `lastAt[d]` is set). A funnel step reads one row
+ * per user and month: "the first time at or after t" is two or three subscripts.
+ */
+@Entity({ tableName: 'analytics_user_type_months' })
+export class UserTypeMonthTimes {
+  @PrimaryKey({ type: 'string', length: 64 })
+  type!: string;
+
+  @PrimaryKey({ type: 'date' })
+  month!: string;
+
+  @PrimaryKey({ type: 'uuid' })
+  userId!: string;
+
+  @Property({ columnType: 'timestamptz[]' })
+  nextFirst!: string[];
+
+  @Property({ columnType: 'timestamptz[]' })
+  lastAt!: string[];
+}
+
 /** When each user registered and was first seen (retention cohorts). */
 @Entity({ tableName: 'analytics_users' })
 export class TrackedUser {

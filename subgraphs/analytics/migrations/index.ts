@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261130170000_initial } from './Migration20261130170000_initial.js';
 import { Migration20261130200000_rollup_fillfactor } from './Migration20261130200000_rollup_fillfactor.js';
 import { Migration20261201024500_user_months } from './Migration20261201024500_user_months.js';
+import { Migration20261201100000_user_type_months } from './Migration20261201100000_user_type_months.js';
 import { Migration20261130194514_consents } from './Migration20261130194514_consents.js';
 
 /** Applied in this order at start-up. */
@@ -12,4 +13,6 @@ export const analyticsMigrations: MigrationObject[] = [
   { name: 'Migration20261130200000_rollup_fillfactor', class: Migration20261130200000_rollup_fillfactor },
   // Per-user monthly running totals (MAU, active and top users in one row per user and month).
   { name: 'Migration20261201024500_user_months', class: Migration20261201024500_user_months },
+  // Per user, type and month, each day's first and last time (the funnel's steps).
+  { name: 'Migration20261201100000_user_type_months', class: Migration20261201100000_user_type_months },
 ];

@@ -13,6 +13,7 @@ const USER_TABLES = [
   'analytics_user_daily',
   'analytics_daily_users',
   'analytics_user_months',
+  'analytics_user_type_months',
   'analytics_users',
   'analytics_sessions',
   'analytics_subscriptions',

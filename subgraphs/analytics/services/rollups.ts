@@ -13,6 +13,7 @@ export const ROLLUP_TABLES = [
   'analytics_hourly',
   'analytics_daily',
   'analytics_user_daily',
+  'analytics_user_type_months',
   'analytics_daily_users',
   'analytics_user_months',
   'analytics_users',
@@ -46,6 +47,13 @@ interface Rollup {
   feeds?: readonly string[];
   sql: string;
 }
+
+/** In the funnel rollup's conflict: the stored row, and the batch's row when it holds one day. */
+const STORED = 'analytics_user_type_months';
+const NEW_DAY = 'cardinality(excluded.next_first)';
+const NEW_FIRST = `excluded.next_first[${NEW_DAY}]`;
+// Days differ, so their first times do: the batch's first entry equals its last for one day only.
+const ONE_DAY = `excluded.next_first[1] = ${NEW_FIRST}`;
 
 const ROLLUPS: Rollup[] = [
   {
@@ -87,6 +95,45 @@ r_user_daily as (
     tokens = analytics_user_daily.tokens + excluded.tokens,
     first_at = least(analytics_user_daily.first_at, excluded.first_at),
     last_at = greatest(analytics_user_daily.last_at, excluded.last_at)
+  returning 1)`,
+  },
+  {
+    // The funnel's rows (entities/rollups.ts): each day's first and last time per user, type and
+    // month as arrays by day of the month. A group of one day (nearly every group of a live
+    // batch) is two array_fill calls; several days (late events, the rebuild) are spelt out day
+    // by day. The conflict merges entry by entry: the earlier of the first times, the later of
+    // the last ones (least and greatest skip nulls; a missing entry reads as null). A batch of
+    // one day d (first time f) merges with slices instead of a subquery per row (half the
+    // upsert's time, EXPLAIN ANALYZE): `next_first` never decreases, so width_bucket (a binary
+    // search) counts its entries up to d that are not after f; those stay, the rest up to d
+    // become f. `last_at[d]` takes the later time, padded with nulls when the row is shorter.
+    sql: `
+r_user_type_months as (
+  insert into analytics_user_type_months (type, month, user_id, next_first, last_at)
+  select type, month, user_id,
+    case when days = 1 then array_fill(firsts[1], array[last_dom])
+      else array(select (select min(u.f) from unnest(doms, firsts) as u(d, f) where u.d >= i) from generate_series(1, last_dom) as i order by i) end,
+    case when days = 1 then array_fill(null::timestamptz, array[last_dom - 1]) || lasts[1]
+      else array(select lasts[array_position(doms, i)] from generate_series(1, last_dom) as i order by i) end
+  from (
+    select type, month, user_id, count(*) as days, max(dom) as last_dom, array_agg(dom) as doms, array_agg(f) as firsts, array_agg(l) as lasts
+    from (select type, date_trunc('month', ${GROUP_DAY})::date as month, user_id, extract(day from ${GROUP_DAY})::int as dom,
+            min(first_at) as f, max(last_at) as l
+          from src_groups group by 1, 2, 3, 4) d
+    group by 1, 2, 3) g
+  order by 1, 2, 3
+  on conflict (type, month, user_id) do update set
+    next_first = case when ${ONE_DAY}
+      then ${STORED}.next_first[1:width_bucket(${NEW_FIRST}, ${STORED}.next_first[1:${NEW_DAY}])]
+        || array_fill(${NEW_FIRST}, array[${NEW_DAY} - width_bucket(${NEW_FIRST}, ${STORED}.next_first[1:${NEW_DAY}])])
+        || ${STORED}.next_first[${NEW_DAY} + 1:]
+      else array(select least(${STORED}.next_first[i], excluded.next_first[i])
+        from generate_series(1, greatest(cardinality(${STORED}.next_first), cardinality(excluded.next_first))) as i order by i) end,
+    last_at = case when ${ONE_DAY}
+      then ${STORED}.last_at[1:${NEW_DAY} - 1] || array_fill(null::timestamptz, array[greatest(0, ${NEW_DAY} - 1 - cardinality(${STORED}.last_at))])
+        || greatest(${STORED}.last_at[${NEW_DAY}], excluded.last_at[${NEW_DAY}]) || ${STORED}.last_at[${NEW_DAY} + 1:]
+      else array(select greatest(${STORED}.last_at[i], excluded.last_at[i])
+        from generate_series(1, greatest(cardinality(${STORED}.last_at), cardinality(excluded.last_at))) as i order by i) end
   returning 1)`,
   },
   {
