@@ -81,25 +81,29 @@ describe('outbox relay', () => {
     });
   const pending = () => orm.em.fork().count(OutboxMessage, { publishedAt: null });
 
-  test('a kick after a commit publishes the event without waiting for the poll', async () => {
+  /** Runs `body` with a started relay (polling never) on a recording bus, stopped afterwards. */
+  async function withRelay(body: (recorder: ReturnType<typeof recordingBus>, relay: OutboxRelay) => Promise<void>) {
     const recorder = recordingBus();
     const relay = new OutboxRelay({ orm, bus: recorder.bus, logger, pollIntervalMs: NEVER_POLLS_MS });
     relay.start();
     try {
+      await body(recorder, relay);
+    } finally {
+      await relay.stop();
+    }
+  }
+
+  test('a kick after a commit publishes the event without waiting for the poll', async () => {
+    await withRelay(async (recorder, relay) => {
       const id = await commitEvent();
       relay.kick();
       await until(() => recorder.published.includes(id), 'the kicked event');
       await until(async () => (await pending()) === 0, 'the row marked published');
-    } finally {
-      await relay.stop();
-    }
+    });
   });
 
   test('events committed while the relay is busy all go out without waiting for the poll, in order', async () => {
-    const recorder = recordingBus();
-    const relay = new OutboxRelay({ orm, bus: recorder.bus, logger, pollIntervalMs: NEVER_POLLS_MS });
-    relay.start();
-    try {
+    await withRelay(async (recorder, relay) => {
       // Each commit kicks as a service does; later kicks land while earlier ones are being published.
       const ids = await Promise.all(
         Array.from({ length: 8 }, async () => {
@@ -111,16 +115,11 @@ describe('outbox relay', () => {
       await until(() => ids.every((id) => recorder.published.includes(id)), 'every event');
       const order = recorder.published.filter((id) => ids.includes(id));
       expect(order).toEqual([...ids].sort()); // UUID v7: the order they were staged in
-    } finally {
-      await relay.stop();
-    }
+    });
   });
 
   test('a failed publish keeps the event pending and retries it until the broker answers', async () => {
-    const recorder = recordingBus();
-    const relay = new OutboxRelay({ orm, bus: recorder.bus, logger, pollIntervalMs: NEVER_POLLS_MS });
-    relay.start();
-    try {
+    await withRelay(async (recorder, relay) => {
       await until(async () => (await pending()) === 0, 'an empty outbox');
       recorder.failNext(1);
       const id = await commitEvent();
@@ -131,9 +130,7 @@ describe('outbox relay', () => {
       );
       await until(() => recorder.published.includes(id), 'the retried event');
       await until(async () => (await pending()) === 0, 'the row marked published');
-    } finally {
-      await relay.stop();
-    }
+    });
   });
 
   test('a stopped relay publishes nothing more; the rows wait for the next start', async () => {
