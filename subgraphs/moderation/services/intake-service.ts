@@ -79,8 +79,14 @@ const CLASSIFY_CONCURRENCY = 16;
 
 const PROCESSED_SQL =
   'select "event_id" from "processed_events" where "event_id" in (select jsonb_array_elements_text($1::jsonb)::uuid)';
-const MARK_PROCESSED_SQL = `insert into "processed_events" ("event_id", "processed_at")
-  select jsonb_array_elements_text($1::jsonb)::uuid, now() on conflict do nothing returning "event_id"`;
+/**
+ * Marks the ids processed and answers the ones a concurrent delivery had already marked: usually
+ * none, so the common batch reads back no rows (instead of every id it marked).
+ */
+const MARK_PROCESSED_SQL = `with "input" as (select jsonb_array_elements_text($1::jsonb)::uuid as "event_id"),
+  "marked" as (insert into "processed_events" ("event_id", "processed_at")
+    select "event_id", now() from "input" on conflict do nothing returning "event_id")
+  select "event_id" from "input" where "event_id" not in (select "event_id" from "marked")`;
 
 /** Looks the ids up by the primary key (the tombstones only ever grow); only UUIDs are passed. */
 const ERASED_AMONG_SQL =
@@ -180,10 +186,10 @@ export class IntakeService {
     const results: (ModerationCase | null)[] = submissions.map(() => null);
     await em.transactional(async (tx) => {
       const eventIds = work.flatMap(({ submission }) => (submission.eventId ? [submission.eventId] : []));
-      let won = new Set<string>();
+      let lost = new Set<string>();
       if (eventIds.length) {
-        const inserted = await boundSql<{ event_id: string }>(tx, MARK_PROCESSED_SQL, [JSON.stringify(eventIds)]);
-        won = new Set(inserted.rows.map((row) => row.event_id));
+        const taken = await boundSql<{ event_id: string }>(tx, MARK_PROCESSED_SQL, [JSON.stringify(eventIds)]);
+        lost = new Set(taken.rows.map((row) => row.event_id));
       }
       // Under the authors' locks, an erasure either finished before (its tombstone is seen here)
       // or waits for this transaction and then erases the cases it stores.
@@ -199,7 +205,7 @@ export class IntakeService {
       const rows = new BatchRows();
       work.forEach(({ submission, at }, i) => {
         // A concurrent delivery of the same event won.
-        if (submission.eventId && !won.has(submission.eventId)) return;
+        if (submission.eventId && lost.has(submission.eventId)) return;
         const verdict = verdicts[i];
         if (!verdict || (submission.authorId && erased.has(submission.authorId))) {
           // Its author was erased: dropped (the event is recorded as processed), as erasure would have.
