@@ -1,5 +1,6 @@
+import { v7 as uuidv7 } from 'uuid';
 import { CaseEvent, type CaseEventKind } from '../entities/case-event.js';
-import type { RowSink } from './batch-rows.js';
+import { BatchRows, type RowSink } from './batch-rows.js';
 
 /** Appends to a case's audit trail in the caller's unit of work (or a batch's rows). */
 export function recordHistory(
@@ -9,5 +10,8 @@ export function recordHistory(
   actorId: string | null,
   detail: string | null = null,
 ): void {
-  rows.persist(Object.assign(new CaseEvent(), { caseId, kind, actorId, detail }));
+  const event: CaseEvent = { id: uuidv7(), caseId, kind, actorId, detail, createdAt: new Date() };
+  // A batch inserts plain rows; a unit of work needs the entity.
+  if (rows instanceof BatchRows) rows.add(CaseEvent, event);
+  else rows.persist(Object.assign(new CaseEvent(), event));
 }

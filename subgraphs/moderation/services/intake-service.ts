@@ -1,4 +1,5 @@
-import { LockMode, type EntityManager } from '@mikro-orm/core';
+import { v7 as uuidv7 } from 'uuid';
+import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { EventBus } from '../../../platform/events/event-bus.js';
 import type { OutboxRelay } from '../../../platform/events/outbox.js';
 import { consumeEventBatches } from '../../../platform/events/typed-batch-consumer.js';
@@ -15,6 +16,7 @@ import { recordHistory } from './history.js';
 import type { ModerationMetrics } from './metrics.js';
 import type { QueueUpdates } from './queue-updates.js';
 import { BatchRows } from './batch-rows.js';
+import { boundSql } from './bound-sql.js';
 
 /** A verdict as a case stores it: no confidence when nobody could judge the content. */
 type Verdict = Omit<ModerationVerdict, 'confidence'> & { confidence: number | null };
@@ -76,19 +78,51 @@ export const INTAKE_BATCH_SIZE = 500;
 const CLASSIFY_CONCURRENCY = 16;
 
 const PROCESSED_SQL =
-  'select "event_id" from "processed_events" where "event_id" in (select jsonb_array_elements_text(?::jsonb)::uuid)';
-const MARK_PROCESSED_SQL = `insert into "processed_events" ("event_id", "processed_at")
-  select jsonb_array_elements_text(?::jsonb)::uuid, now() on conflict do nothing returning "event_id"`;
+  'select "event_id" from "processed_events" where "event_id" in (select jsonb_array_elements_text($1::jsonb)::uuid)';
+/**
+ * Marks the ids processed and answers the ones a concurrent delivery had already marked: usually
+ * none, so the common batch reads back no rows (instead of every id it marked).
+ */
+const MARK_PROCESSED_SQL = `with "input" as (select jsonb_array_elements_text($1::jsonb)::uuid as "event_id"),
+  "marked" as (insert into "processed_events" ("event_id", "processed_at")
+    select "event_id", now() from "input" on conflict do nothing returning "event_id")
+  select "event_id" from "input" where "event_id" not in (select "event_id" from "marked")`;
 
 /** Looks the ids up by the primary key (the tombstones only ever grow); only UUIDs are passed. */
 const ERASED_AMONG_SQL =
-  'select "user_id" from "erased_authors" where "user_id" in (select jsonb_array_elements_text(?::jsonb)::uuid)';
+  'select "user_id" from "erased_authors" where "user_id" in (select jsonb_array_elements_text($1::jsonb)::uuid)';
 /** The shape of a user id: anything else cannot have a tombstone (and would not cast to uuid). */
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LOCK_AUTHORS_SQL = `select count(pg_advisory_xact_lock_shared(${AUTHOR_LOCK_SPACE}, hashtext(a))) as n
-  from (select distinct jsonb_array_elements_text(?::jsonb) as a) authors`;
+  from (select distinct jsonb_array_elements_text($1::jsonb) as a) authors`;
 
 const caseKey = (contentType: string, contentId: string) => `${contentType}:${contentId}`;
+
+/**
+ * The cases of these submissions, by (content_type, content_id): the unique index's own order,
+ * so the lookup is index probes however many cases there are (content_id alone would scan).
+ */
+function byContentKeys(submissions: Submission[]): FilterQuery<ModerationCase> {
+  const idsByType = new Map<ContentType, Set<string>>();
+  for (const { contentType, contentId } of submissions) {
+    const ids = idsByType.get(contentType);
+    if (ids) ids.add(contentId);
+    else idsByType.set(contentType, new Set([contentId]));
+  }
+  return { $or: [...idsByType].map(([contentType, ids]) => ({ contentType, contentId: { $in: [...ids] } })) };
+}
+
+let caseDefaults: ModerationCase | undefined;
+
+/**
+ * A new case as a plain row: the entity's own defaults (read once from an entity, so they
+ * cannot drift), a fresh id and timestamps, then `fields`.
+ */
+function newCaseRow(fields: Pick<ModerationCase, 'contentType' | 'contentId' | 'status' | 'source'>): ModerationCase {
+  caseDefaults ??= { ...new ModerationCase() };
+  const now = new Date();
+  return { ...caseDefaults, categories: [], id: uuidv7(), createdAt: now, updatedAt: now, ...fields };
+}
 
 /** `work` over `items`, at most `limit` at a time, results in order. */
 async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -117,10 +151,14 @@ export class IntakeService {
 
   async submit(em: EntityManager, submission: Submission): Promise<ModerationCase | null> {
     const [stored] = await this.submitBatch(em, [submission]);
-    return stored ?? null;
+    if (!stored || stored instanceof ModerationCase) return stored ?? null;
+    return Object.assign(new ModerationCase(), stored);
   }
 
-  /** The case of each submission, in order; null for an event already processed (or repeated in the batch). */
+  /**
+   * The case of each submission, in order; null for an event already processed (or repeated in
+   * the batch). A new case is a plain row with the entity's properties (unmanaged, as before).
+   */
   async submitBatch(em: EntityManager, submissions: Submission[]): Promise<(ModerationCase | null)[]> {
     const seen = new Set<string>();
     const fresh = submissions.map((s) => {
@@ -130,8 +168,8 @@ export class IntakeService {
       return true;
     });
     if (seen.size) {
-      const done = await em.getConnection().execute<{ event_id: string }[]>(PROCESSED_SQL, [JSON.stringify([...seen])]);
-      const doneIds = new Set(done.map((row: { event_id: string }) => row.event_id));
+      const done = await boundSql<{ event_id: string }>(em, PROCESSED_SQL, [JSON.stringify([...seen])]);
+      const doneIds = new Set(done.rows.map((row) => row.event_id));
       submissions.forEach((s, i) => {
         if (s.eventId && doneIds.has(s.eventId)) fresh[i] = false;
       });
@@ -148,38 +186,26 @@ export class IntakeService {
     const results: (ModerationCase | null)[] = submissions.map(() => null);
     await em.transactional(async (tx) => {
       const eventIds = work.flatMap(({ submission }) => (submission.eventId ? [submission.eventId] : []));
-      let won = new Set<string>();
+      let lost = new Set<string>();
       if (eventIds.length) {
-        const inserted = await tx
-          .getConnection()
-          .execute<{ event_id: string }[]>(
-            MARK_PROCESSED_SQL,
-            [JSON.stringify(eventIds)],
-            'all',
-            tx.getTransactionContext(),
-          );
-        won = new Set(inserted.map((row: { event_id: string }) => row.event_id));
+        const taken = await boundSql<{ event_id: string }>(tx, MARK_PROCESSED_SQL, [JSON.stringify(eventIds)]);
+        lost = new Set(taken.rows.map((row) => row.event_id));
       }
       // Under the authors' locks, an erasure either finished before (its tombstone is seen here)
       // or waits for this transaction and then erases the cases it stores.
       let erased = erasedBefore;
       if (authors.length) {
-        await tx
-          .getConnection()
-          .execute(LOCK_AUTHORS_SQL, [JSON.stringify(authors)], 'all', tx.getTransactionContext());
+        await boundSql(tx, LOCK_AUTHORS_SQL, [JSON.stringify(authors)]);
         erased = await this.erasedAmong(tx, authors);
       }
-      const contentIds = [...new Set(work.map(({ submission }) => submission.contentId))];
-      const existing = await tx.find(
-        ModerationCase,
-        { contentId: { $in: contentIds } },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
+      const existing = await tx.find(ModerationCase, byContentKeys(work.map(({ submission }) => submission)), {
+        lockMode: LockMode.PESSIMISTIC_WRITE,
+      });
       const cases = new Map(existing.map((c) => [caseKey(c.contentType, c.contentId), c]));
       const rows = new BatchRows();
       work.forEach(({ submission, at }, i) => {
         // A concurrent delivery of the same event won.
-        if (submission.eventId && !won.has(submission.eventId)) return;
+        if (submission.eventId && lost.has(submission.eventId)) return;
         const verdict = verdicts[i];
         if (!verdict || (submission.authorId && erased.has(submission.authorId))) {
           // Its author was erased: dropped (the event is recorded as processed), as erasure would have.
@@ -206,10 +232,8 @@ export class IntakeService {
   private async erasedAmong(em: EntityManager, authors: string[]): Promise<Set<string>> {
     const ids = authors.filter((author) => USER_ID.test(author));
     if (!ids.length) return new Set();
-    const rows = await em
-      .getConnection()
-      .execute<{ user_id: string }[]>(ERASED_AMONG_SQL, [JSON.stringify(ids)], 'all', em.getTransactionContext());
-    return new Set(rows.map((row: { user_id: string }) => row.user_id));
+    const found = await boundSql<{ user_id: string }>(em, ERASED_AMONG_SQL, [JSON.stringify(ids)]);
+    return new Set(found.rows.map((row) => row.user_id));
   }
 
   /**
@@ -226,13 +250,13 @@ export class IntakeService {
     let c = cases.get(key);
     const revision = !!c;
     if (!c) {
-      c = Object.assign(new ModerationCase(), {
+      c = newCaseRow({
         contentType: submission.contentType,
         contentId: submission.contentId,
         status: 'PENDING' as const,
         source: submission.source,
       });
-      rows.persist(c);
+      rows.add(ModerationCase, c);
       cases.set(key, c);
       recordHistory(rows, c.id, 'CREATED', submission.actorId, submission.source);
     } else {
