@@ -9,6 +9,7 @@ import type {
   TopicRecords,
 } from './event-bus.js';
 import { consumerLag } from './consumer-lag-metrics.js';
+import { applyKafkajsIdleTimerFix } from './kafkajs-idle-timer-fix.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -23,6 +24,7 @@ export interface KafkaBusOptions {
 
 /** EventBus on Apache Kafka through kafkajs: idempotent producer, acks from all replicas. */
 export function createKafkaBus(options: KafkaBusOptions): EventBus {
+  applyKafkajsIdleTimerFix();
   const { logger, topicPrefix } = options;
   const kafka = new Kafka({
     clientId: options.clientId,
