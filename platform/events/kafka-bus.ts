@@ -9,6 +9,8 @@ import type {
   TopicRecords,
 } from './event-bus.js';
 import { consumerLag } from './consumer-lag-metrics.js';
+import { applyKafkajsIdleTimerFix } from './kafkajs-idle-timer-fix.js';
+import { OffsetCommitter } from './kafka-offset-committer.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -23,6 +25,7 @@ export interface KafkaBusOptions {
 
 /** EventBus on Apache Kafka through kafkajs: idempotent producer, acks from all replicas. */
 export function createKafkaBus(options: KafkaBusOptions): EventBus {
+  applyKafkajsIdleTimerFix();
   const { logger, topicPrefix } = options;
   const kafka = new Kafka({
     clientId: options.clientId,
@@ -110,7 +113,13 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
 
   type FetchSize = { maxBytesPerPartition?: number; maxBytes?: number };
   const DEFAULT_FETCH: FetchSize = {};
-  const join = async (groupId: string, topics: string[], fetch: FetchSize, run: RunConfig): Promise<Consumer> => {
+  /** `runFor` builds each consumer's run config; batch consumers commit through its committer. */
+  const join = async (
+    groupId: string,
+    topics: string[],
+    fetch: FetchSize,
+    runFor: (committer: OffsetCommitter) => RunConfig,
+  ): Promise<Consumer> => {
     let closed = false;
     let signalClosed: () => void = () => undefined;
     const closing = new Promise<void>((resolve) => (signalClosed = resolve));
@@ -138,12 +147,15 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
         const crashed = new Promise<unknown>((resolve) =>
           consumer.on(consumer.events.CRASH, (event) => resolve(event.payload.error)),
         );
+        const committer = new OffsetCommitter((error) =>
+          logger.warn({ err: error, groupId }, 'kafka offset commit failed; those records will be delivered again'),
+        );
         try {
           await ensureTopics();
           await consumer.connect();
           await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
           // Offsets are committed only after the handler resolves, so a failed record is redelivered.
-          await consumer.run(run);
+          await consumer.run(runFor(committer));
         } catch (error) {
           await consumer.disconnect().catch(() => undefined);
           if (closed) return;
@@ -153,6 +165,8 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
           continue;
         }
         const error = await Promise.race([crashed, closing]);
+        // The last batch's commit goes out before the consumer leaves its group.
+        await committer.settled();
         await consumer.disconnect().catch(() => undefined);
         if (closed) return;
         logger.warn({ err: error, groupId }, 'kafka consumer crashed; joining again');
@@ -185,11 +199,11 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
       return sendAll(batches);
     },
     consume(options: ConsumerOptions): Promise<Consumer> {
-      return join(options.groupId, options.topics, DEFAULT_FETCH, {
+      return join(options.groupId, options.topics, DEFAULT_FETCH, () => ({
         eachMessage: async ({ topic, partition, message }) => {
           await options.onRecord(toRecord(topic, partition, message));
         },
-      });
+      }));
     },
     consumeBatches(options: BatchConsumerOptions): Promise<Consumer> {
       const perPartition = options.maxBytesPerPartition;
@@ -200,18 +214,31 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
             maxBytes: Math.max(10 << 20, perPartition * (options.partitionsConcurrently ?? 1)),
           }
         : DEFAULT_FETCH;
-      return join(options.groupId, options.topics, fetch, {
+      return join(options.groupId, options.topics, fetch, (committer) => ({
         // The whole batch or nothing: offsets are resolved only after onBatch resolves, so a
         // throw makes kafkajs fetch the batch again.
         eachBatchAutoResolve: false,
+        // Committed in the background (kafka-offset-committer.ts), not before the next fetch.
+        autoCommit: false,
         partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async ({
+          batch,
+          resolveOffset,
+          heartbeat,
+          isRunning,
+          isStale,
+          commitOffsetsIfNecessary,
+          uncommittedOffsets,
+        }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
           await options.onBatch(batch.messages.map((message) => toRecord(batch.topic, batch.partition, message)));
           resolveOffset(batch.lastOffset());
+          committer.request(() => commitOffsetsIfNecessary(uncommittedOffsets()));
+          // Stopping: the consumer leaves its group right after this batch, so commit now.
+          if (!isRunning()) await committer.settled();
           await heartbeat();
         },
-      });
+      }));
     },
     async ping() {
       const probe = kafka.admin();
