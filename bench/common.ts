@@ -5,6 +5,7 @@
 import { formatNumber } from './harness.js';
 import { IdentityHeader, type Role } from '../platform/auth/identity.js';
 import { signIdentity } from '../platform/auth/signed-identity.js';
+import { applyKafkajsIdleTimerFix } from '../platform/events/kafkajs-idle-timer-fix.js';
 
 const BENCH_IDENTITY_TTL_SECONDS = 6 * 3600;
 
@@ -145,6 +146,7 @@ export async function dropRedisKeys(redisUrl: string, prefix: string): Promise<v
 /** Deletes this run's topics (`prefix*`) on the Kafka profile. */
 export async function dropKafkaTopics(brokers: string, prefix: string): Promise<void> {
   const { Kafka, logLevel } = await import('kafkajs');
+  applyKafkajsIdleTimerFix(); // as the graph's bus does: no negative-timeout warning from the admin's connections
   const admin = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
   try {
     await admin.connect();
