@@ -1,5 +1,4 @@
-import type { AbstractSqlConnection } from '@mikro-orm/sql';
-import { CompiledQuery } from 'kysely';
+import { boundSql } from '../../../platform/bound-sql.js';
 import type { EntityManager, Orm } from '../../../platform/orm.js';
 
 /** Rows of a raw SQL statement (the analytics tables have no entities), typed by the caller. */
@@ -8,14 +7,11 @@ export async function rows<T>(em: EntityManager, sql: string, params: unknown[] 
 }
 
 /**
- * Rows of a statement with real bind parameters (`$1`, `$2`, …) sent to the driver as they
- * are. MikroORM's `execute` writes parameters into the SQL text first, which costs 25 to
- * 200 ms for the megabyte of one ingest batch; bound, the same batch costs nothing on our side.
+ * Rows of a statement with real bind parameters (platform/bound-sql.ts), outside any
+ * transaction: the ingest's batch statement, a megabyte of parameters.
  */
 export async function boundRows<T>(orm: Orm, sql: string, params: unknown[]): Promise<T[]> {
-  const connection = orm.em.getConnection() as AbstractSqlConnection;
-  const result = await connection.getClient().executeQuery(CompiledQuery.raw(sql, params));
-  return result.rows as T[];
+  return (await boundSql<T>(orm.em.fork(), sql, params)).rows;
 }
 
 /**

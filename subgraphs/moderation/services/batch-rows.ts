@@ -1,5 +1,5 @@
 import { ReferenceKind, type EntityManager } from '@mikro-orm/core';
-import { boundSql } from './bound-sql.js';
+import { boundSql } from '../../../platform/bound-sql.js';
 
 /** Where new rows go: the unit of work (an EntityManager) or a batch's set-based inserts. */
 export interface RowSink {

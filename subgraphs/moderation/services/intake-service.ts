@@ -16,7 +16,7 @@ import { recordHistory } from './history.js';
 import type { ModerationMetrics } from './metrics.js';
 import type { QueueUpdates } from './queue-updates.js';
 import { BatchRows } from './batch-rows.js';
-import { boundSql } from './bound-sql.js';
+import { boundSql } from '../../../platform/bound-sql.js';
 
 /** A verdict as a case stores it: no confidence when nobody could judge the content. */
 type Verdict = Omit<ModerationVerdict, 'confidence'> & { confidence: number | null };
