@@ -1,5 +1,5 @@
 import { raw } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../uuid-v7.js';
 import { eventCatalog, type EventEnvelope, type EventPayload, type EventType } from '../../schema/events/contracts.js';
 import type { Logger } from '../logger.js';
 import type { Orm } from '../orm.js';

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../../platform/uuid-v7.js';
 import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { EventBus } from '../../../platform/events/event-bus.js';
 import type { OutboxRelay } from '../../../platform/events/outbox.js';
