@@ -52,8 +52,12 @@ export function newEnvelope<T extends EventType>(type: T, event: NewEvent<T>): E
  */
 const DEFAULT_BATCH_SIZE = 500;
 
-/** The oldest pending rows, locked; rows another replica holds are skipped. */
-const PENDING_SQL = `select "id", "topic", "key", "event" from "outbox" where "published_at" is null
+/**
+ * The oldest pending rows, locked; rows another replica holds are skipped. The event comes back
+ * as its JSON text, which is what goes on the bus: parsed by the driver it would only be
+ * serialised again.
+ */
+const PENDING_SQL = `select "id", "topic", "key", "event"::text as "event" from "outbox" where "published_at" is null
   order by "created_at" asc, "id" asc limit ? for update skip locked`;
 const MARK_PUBLISHED_SQL = `update "outbox" set "published_at" = ?
   where "id" in (select jsonb_array_elements_text(?::jsonb)::uuid)`;
@@ -62,7 +66,7 @@ interface PendingRow {
   id: string;
   topic: string;
   key: string;
-  /** jsonb: drivers hand it over parsed. */
+  /** The event's JSON text (a driver that parsed it anyway hands over an object). */
   event: unknown;
 }
 
