@@ -36,15 +36,17 @@ export class BatchRows implements RowSink {
   async insert(tx: EntityManager): Promise<void> {
     for (const [type, entities] of this.byClass) {
       const { table, columns, fields } = tableOf(tx, type);
-      // Dates become ISO strings and JSON columns stay JSON. A null or absent value is left out
-      // of its row: json_populate_recordset reads a missing key as SQL null, and a case row is
-      // mostly nulls, so its JSON (built here, then sent and parsed by the database) halves.
+      // Dates become ISO strings here (a Date left to JSON.stringify takes it off its fast path,
+      // tripling its time) and JSON columns stay JSON. A null or absent value is left out of its
+      // row: json_populate_recordset reads a missing key as SQL null, and a case row is mostly
+      // nulls, so its JSON (built here, then sent and parsed by the database) halves.
       const rows = entities.map((entity) => {
         const values = entity as Record<string, unknown>;
         const row: Record<string, unknown> = {};
         for (const [name, field] of fields) {
           const value = values[name];
-          if (value !== null && value !== undefined) row[field] = value;
+          if (value instanceof Date) row[field] = value.toISOString();
+          else if (value !== null && value !== undefined) row[field] = value;
         }
         return row;
       });
