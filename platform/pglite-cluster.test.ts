@@ -24,6 +24,27 @@ describe('PgliteCluster', () => {
     await Promise.all([users.close(), companions.close(), cluster.release()]);
   }, 60_000);
 
+  test('json and jsonb parameters arrive whole, non-ASCII text and objects included (bound as UTF-8 bytes)', async () => {
+    const cluster = await PgliteCluster.acquire(dir);
+    const s = cluster.session('params');
+    const rows = [
+      { text: 'déjà vu — 日本語 🙂', n: 1 },
+      { text: null, n: 2 },
+    ];
+    const json = await s.query<{ t: string; n: number }>(
+      'select t, n from json_to_recordset($1::json) as r(t text, n int) order by n',
+      [JSON.stringify(rows.map(({ text, n }) => ({ t: text, n })))],
+    );
+    expect(json.rows).toEqual([
+      { t: 'déjà vu — 日本語 🙂', n: 1 },
+      { t: null, n: 2 },
+    ]);
+    const jsonb = await s.query<{ v: unknown }>('select $1::jsonb as v', [{ a: ['é', 2n] }]);
+    expect(jsonb.rows).toEqual([{ v: { a: ['é', '2'] } }]);
+    await expect(s.query('select $1::json', ['{"broken"'])).rejects.toThrow(/json/i);
+    await Promise.all([s.close(), cluster.release()]);
+  }, 60_000);
+
   test("a transaction of one session runs alone: another session's statements wait for its commit", async () => {
     const cluster = await PgliteCluster.acquire(dir);
     const a = cluster.session('a');

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
+import { jsonParamSerializers } from './pglite-json-params.js';
 
 /**
  * What a MikroORM (kysely) connection needs of PGlite: one subgraph's view of the
@@ -77,7 +78,7 @@ export class PgliteCluster {
     const lockFile = `${absolute}.lock`;
     takeLock(lockFile, absolute);
     try {
-      const pglite = await PGlite.create({ dataDir: absolute });
+      const pglite = await PGlite.create({ dataDir: absolute, serializers: jsonParamSerializers });
       return new PgliteCluster(absolute, lockFile, pglite);
     } catch (error) {
       rmSync(lockFile, { force: true });

@@ -1,5 +1,5 @@
 import { raw } from '@mikro-orm/core';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../uuid-v7.js';
 import { eventCatalog, type EventEnvelope, type EventPayload, type EventType } from '../../schema/events/contracts.js';
 import type { Logger } from '../logger.js';
 import type { Orm } from '../orm.js';
@@ -52,9 +52,25 @@ export function newEnvelope<T extends EventType>(type: T, event: NewEvent<T>): E
  */
 const DEFAULT_BATCH_SIZE = 500;
 
-/** The oldest pending rows, locked; rows another replica holds are skipped. */
-const PENDING_SQL = `select "id", "topic", "key", "event" from "outbox" where "published_at" is null
-  order by "created_at" asc, "id" asc limit ? for update skip locked`;
+/**
+ * The oldest pending rows, locked; rows another replica holds are skipped. The oldest are picked
+ * by id and time alone, and only those rows' events are read: with the event in the sorted rows,
+ * every pending row's event was read (and converted) for each batch of 500, so a backlog of
+ * thousands cost its square. The event comes back as its JSON text, which is what goes on the
+ * bus: parsed by the driver it would only be serialised again.
+ */
+const PENDING_SQL = `with "next" as (select "id", "created_at" from "outbox" where "published_at" is null
+    order by "created_at" asc, "id" asc limit ? for update skip locked)
+  select "outbox"."id", "topic", "key", "event"::text as "event" from "next" join "outbox" on "outbox"."id" = "next"."id"
+  order by "next"."created_at" asc, "next"."id" asc`;
+/**
+ * For the relay's transaction: read the pending index in order rather than as a bitmap. Published
+ * rows leave dead entries in it; a bitmap scan visits every one of them on each cycle (the
+ * embedded database has no autovacuum, so they pile up for good: 10,000 published rows made an
+ * empty cycle cost 1.5 ms), while an ordered scan marks them dead as it passes and stops at the
+ * batch's last row.
+ */
+const ORDERED_SCAN_SQL = 'set local enable_bitmapscan = off';
 const MARK_PUBLISHED_SQL = `update "outbox" set "published_at" = ?
   where "id" in (select jsonb_array_elements_text(?::jsonb)::uuid)`;
 
@@ -62,7 +78,7 @@ interface PendingRow {
   id: string;
   topic: string;
   key: string;
-  /** jsonb: drivers hand it over parsed. */
+  /** The event's JSON text (a driver that parsed it anyway hands over an object). */
   event: unknown;
 }
 
@@ -175,6 +191,7 @@ export class OutboxRelay {
       // Plain SQL: thousands of rows a second through the ORM's hydration and change sets
       // cost more than publishing them.
       const connection = tx.getConnection();
+      await connection.execute(ORDERED_SCAN_SQL, [], 'run', tx.getTransactionContext());
       const pending: PendingRow[] = await connection.execute<PendingRow[]>(
         PENDING_SQL,
         [batchSize],

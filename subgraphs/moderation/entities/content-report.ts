@@ -1,6 +1,6 @@
 import type { Opt } from '@mikro-orm/core';
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../../platform/uuid-v7.js';
 
 /** One user's report on one piece of content: a repeat changes nothing (unique per case and reporter). */
 @Entity({ tableName: 'content_reports' })

@@ -1,6 +1,6 @@
 import type { Opt } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../../platform/uuid-v7.js';
 
 /** A moderator's note on a case (staff only). */
 @Entity({ tableName: 'moderator_notes' })

@@ -35,18 +35,50 @@ export class BatchRows implements RowSink {
   /** Inserts everything persisted so far, one statement per table, in the caller's transaction. */
   async insert(tx: EntityManager): Promise<void> {
     for (const [type, entities] of this.byClass) {
-      const meta = tx.getMetadata().get(type);
-      const props = meta.props.filter(
-        (prop) => prop.kind === ReferenceKind.SCALAR && prop.persist !== false && prop.fieldNames?.length === 1,
-      );
-      const columns = props.map((prop) => `"${prop.fieldNames[0]}"`).join(', ');
-      // Dates become ISO strings and JSON columns stay JSON; a JSON null is an SQL null.
+      const { table, columns, fields } = tableOf(tx, type);
+      // Dates become ISO strings here (a Date left to JSON.stringify takes it off its fast path,
+      // tripling its time) and JSON columns stay JSON. A null or absent value is left out of its
+      // row: json_populate_recordset reads a missing key as SQL null, and a case row is mostly
+      // nulls, so its JSON (built here, then sent and parsed by the database) halves.
       const rows = entities.map((entity) => {
         const values = entity as Record<string, unknown>;
-        return Object.fromEntries(props.map((prop) => [prop.fieldNames[0], values[prop.name] ?? null]));
+        const row: Record<string, unknown> = {};
+        for (const [name, field] of fields) {
+          const value = values[name];
+          if (value instanceof Date) row[field] = value.toISOString();
+          else if (value !== null && value !== undefined) row[field] = value;
+        }
+        return row;
       });
-      await boundSql(tx, INSERT_SQL(meta.tableName, columns), [JSON.stringify(rows)]);
+      await boundSql(tx, INSERT_SQL(table, columns), [JSON.stringify(rows)]);
     }
     this.byClass.clear();
   }
+}
+
+interface Table {
+  table: string;
+  columns: string;
+  /** Property name → column name, for every column the insert writes. */
+  fields: [string, string][];
+}
+
+const tables = new WeakMap<object, Table>();
+
+/** The insert's columns of `type`, read once from the ORM's metadata. */
+function tableOf(tx: EntityManager, type: new () => object): Table {
+  let table = tables.get(type);
+  if (!table) {
+    const meta = tx.getMetadata().get(type);
+    const props = meta.props.filter(
+      (prop) => prop.kind === ReferenceKind.SCALAR && prop.persist !== false && prop.fieldNames?.length === 1,
+    );
+    table = {
+      table: meta.tableName,
+      columns: props.map((prop) => `"${prop.fieldNames[0]}"`).join(', '),
+      fields: props.map((prop) => [prop.name, prop.fieldNames[0]!]),
+    };
+    tables.set(type, table);
+  }
+  return table;
 }

@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../../platform/uuid-v7.js';
 import { CaseEvent, type CaseEventKind } from '../entities/case-event.js';
 import { BatchRows, type RowSink } from './batch-rows.js';
 

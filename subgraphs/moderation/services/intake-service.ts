@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../../../platform/uuid-v7.js';
 import { LockMode, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import type { EventBus } from '../../../platform/events/event-bus.js';
 import type { OutboxRelay } from '../../../platform/events/outbox.js';
@@ -99,12 +99,25 @@ const LOCK_AUTHORS_SQL = `select count(pg_advisory_xact_lock_shared(${AUTHOR_LOC
 const caseKey = (contentType: string, contentId: string) => `${contentType}:${contentId}`;
 
 /**
- * The cases of these submissions, by (content_type, content_id): the unique index's own order,
+ * The content keys among `$1` (`[[content_type, content_id], …]`) that have a case: probes of the
+ * unique index, answering only keys. Content is usually new, so this finds nothing and the ORM
+ * (its SQL with every key written in, its locking select, its hydration) is left out.
+ */
+const EXISTING_CASES_SQL = `select "content_type", "content_id" from "moderation_cases"
+  where ("content_type", "content_id") in (select k ->> 0, k ->> 1 from jsonb_array_elements($1::jsonb) k)`;
+
+interface ContentKey {
+  contentType: ContentType;
+  contentId: string;
+}
+
+/**
+ * The cases of these keys, by (content_type, content_id): the unique index's own order,
  * so the lookup is index probes however many cases there are (content_id alone would scan).
  */
-function byContentKeys(submissions: Submission[]): FilterQuery<ModerationCase> {
+function byContentKeys(keys: ContentKey[]): FilterQuery<ModerationCase> {
   const idsByType = new Map<ContentType, Set<string>>();
-  for (const { contentType, contentId } of submissions) {
+  for (const { contentType, contentId } of keys) {
     const ids = idsByType.get(contentType);
     if (ids) ids.add(contentId);
     else idsByType.set(contentType, new Set([contentId]));
@@ -142,9 +155,10 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
  * Content in, cases out: classifies, then stores the cases with their automatic decisions (or
  * queues them for a human) in one transaction with the processed event ids, so a redelivered
  * event never makes a second case. Batches keep the statements per batch few: one select of
- * the ids already processed, one multi-row insert of the new ones, one locking select of the
- * cases concerned, then one set-based insert each of the new cases, the history rows and the
- * outbox rows (BatchRows); only revised existing cases go through the ORM's flush.
+ * the ids already processed, one multi-row insert of the new ones, one select of the contents
+ * that already have a case (then locked through the ORM, when there are any), then one
+ * set-based insert each of the new cases, the history rows and the outbox rows (BatchRows);
+ * only revised existing cases go through the ORM's flush.
  */
 export class IntakeService {
   constructor(private readonly deps: IntakeDeps) {}
@@ -198,9 +212,10 @@ export class IntakeService {
         await boundSql(tx, LOCK_AUTHORS_SQL, [JSON.stringify(authors)]);
         erased = await this.erasedAmong(tx, authors);
       }
-      const existing = await tx.find(ModerationCase, byContentKeys(work.map(({ submission }) => submission)), {
-        lockMode: LockMode.PESSIMISTIC_WRITE,
-      });
+      const existing = await this.existingCases(
+        tx,
+        work.map(({ submission }) => submission),
+      );
       const cases = new Map(existing.map((c) => [caseKey(c.contentType, c.contentId), c]));
       const rows = new BatchRows();
       work.forEach(({ submission, at }, i) => {
@@ -226,6 +241,17 @@ export class IntakeService {
       ),
     );
     return results;
+  }
+
+  /** The cases that exist for these contents, locked (managed: a revision is flushed by the ORM). */
+  private async existingCases(tx: EntityManager, contents: ContentKey[]): Promise<ModerationCase[]> {
+    const keys = JSON.stringify(contents.map(({ contentType, contentId }) => [contentType, contentId]));
+    const found = await boundSql<{ content_type: ContentType; content_id: string }>(tx, EXISTING_CASES_SQL, [keys]);
+    if (!found.rows.length) return [];
+    const where = byContentKeys(
+      found.rows.map((row) => ({ contentType: row.content_type, contentId: row.content_id })),
+    );
+    return tx.find(ModerationCase, where, { lockMode: LockMode.PESSIMISTIC_WRITE });
   }
 
   /** The erased users (tombstones) among `authors`. */
