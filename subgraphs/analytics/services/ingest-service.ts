@@ -179,6 +179,9 @@ export class IngestService {
       maxBatchSize: this.deps.batchSize,
       partitionsConcurrently: INGEST_PARTITIONS_CONCURRENTLY,
       maxBytesPerPartition: INGEST_FETCH_BYTES_PER_PARTITION,
+      // The next fetch and its parsing overlap the current batch's statement (redelivered
+      // after a crash in between: the history's key makes that a duplicate).
+      fetchAhead: true,
     };
   }
 
