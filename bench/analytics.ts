@@ -180,9 +180,12 @@ async function ingestFigures(ctx: Context): Promise<void> {
         `${rates.map((r) => formatNumber(Math.round(r))).join(', ')} events/s, median ${formatNumber(Math.round(rate))} ` +
         `(anchor, narrow unnest insert: ${formatNumber(Math.round(anchorRate))} rows/s; ratio ${(rate / anchorRate).toFixed(2)})`,
     );
+    const outside = config.DATABASE_URL
+      ? 'PostgreSQL, Kafka and Redis not included'
+      : 'PGlite and the in-process bus included, they run in it';
     out(
       `ingest CPU of this process (consumer, parse, batch building): ${cpuPerEvent.map((us) => us.toFixed(1)).join(', ')} µs an event, ` +
-        `median ${median(cpuPerEvent).toFixed(1)} (PostgreSQL, Kafka and Redis not included)`,
+        `median ${median(cpuPerEvent).toFixed(1)} (${outside})`,
     );
     out(
       verdict(
