@@ -26,9 +26,12 @@ export interface BatchConsumerOptions {
   topics: string[];
   /**
    * Records of one partition, in order. Awaited before the next batch of that partition;
-   * a throw means "redeliver the whole batch" (at least once).
+   * a throw means "redeliver the whole batch" (at least once). With `fetchAhead`, `after` is
+   * given: the previous batch of the partition, maybe still being handled. The handler may
+   * prepare this one meanwhile but must let it take effect only once `after` resolves, and
+   * fail when it rejects.
    */
-  onBatch: (records: BusRecord[]) => Promise<void>;
+  onBatch: (records: BusRecord[], after?: Promise<void>) => Promise<void>;
   /** Most records handed over at once (the in-process bus; Kafka sizes batches by bytes). */
   maxBatchSize?: number;
   /**
@@ -38,6 +41,12 @@ export interface BatchConsumerOptions {
   partitionsConcurrently?: number;
   /** Kafka: most bytes one fetch brings per partition (kafkajs' default 1 MB), so the size of a batch. */
   maxBytesPerPartition?: number;
+  /**
+   * Kafka: fetch a partition's next batch while its current one is handled (see `onBatch`'s
+   * `after`, platform/events/kafka-batch-pipeline.ts). A consumer stopped or crashed in between
+   * gets its stored-but-uncommitted batch again: consumers must be idempotent (they are).
+   */
+  fetchAhead?: boolean;
 }
 
 export interface Consumer {

@@ -10,6 +10,7 @@ import type {
 } from './event-bus.js';
 import { consumerLag } from './consumer-lag-metrics.js';
 import { applyKafkajsIdleTimerFix } from './kafkajs-idle-timer-fix.js';
+import { BatchPipeline } from './kafka-batch-pipeline.js';
 import { OffsetCommitter } from './kafka-offset-committer.js';
 
 export interface KafkaBusOptions {
@@ -113,12 +114,15 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
 
   type FetchSize = { maxBytesPerPartition?: number; maxBytes?: number };
   const DEFAULT_FETCH: FetchSize = {};
-  /** `runFor` builds each consumer's run config; batch consumers commit through its committer. */
+  /**
+   * `runFor` builds each consumer's run config; batch consumers commit through its committer,
+   * and those fetching ahead hand their batches over through its pipeline.
+   */
   const join = async (
     groupId: string,
     topics: string[],
     fetch: FetchSize,
-    runFor: (committer: OffsetCommitter) => RunConfig,
+    runFor: (committer: OffsetCommitter, pipeline: BatchPipeline) => RunConfig,
   ): Promise<Consumer> => {
     let closed = false;
     let signalClosed: () => void = () => undefined;
@@ -150,12 +154,13 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
         const committer = new OffsetCommitter((error) =>
           logger.warn({ err: error, groupId }, 'kafka offset commit failed; those records will be delivered again'),
         );
+        const pipeline = new BatchPipeline();
         try {
           await ensureTopics();
           await consumer.connect();
           await consumer.subscribe({ topics: topics.map(physical), fromBeginning: true });
           // Offsets are committed only after the handler resolves, so a failed record is redelivered.
-          await consumer.run(runFor(committer));
+          await consumer.run(runFor(committer, pipeline));
         } catch (error) {
           await consumer.disconnect().catch(() => undefined);
           if (closed) return;
@@ -164,8 +169,12 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
           await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, delay).unref())]);
           continue;
         }
-        const error = await Promise.race([crashed, closing]);
-        // The last batch's commit goes out before the consumer leaves its group.
+        // A batch handled after its fetch returned (fetchAhead) and failed ends the session too.
+        const error = await Promise.race([crashed, closing, pipeline.failed.catch((failure: unknown) => failure)]);
+        // The batches still being handled are stored and their commits go out before the
+        // consumer leaves its group.
+        pipeline.stopped = true;
+        await pipeline.settled();
         await committer.settled();
         await consumer.disconnect().catch(() => undefined);
         if (closed) return;
@@ -214,7 +223,7 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
             maxBytes: Math.max(10 << 20, perPartition * (options.partitionsConcurrently ?? 1)),
           }
         : DEFAULT_FETCH;
-      return join(options.groupId, options.topics, fetch, (committer) => ({
+      return join(options.groupId, options.topics, fetch, (committer, pipeline) => ({
         // The whole batch or nothing: offsets are resolved only after onBatch resolves, so a
         // throw makes kafkajs fetch the batch again.
         eachBatchAutoResolve: false,
@@ -227,11 +236,41 @@ export function createKafkaBus(options: KafkaBusOptions): EventBus {
           heartbeat,
           isRunning,
           isStale,
+          pause,
           commitOffsetsIfNecessary,
           uncommittedOffsets,
         }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;
-          await options.onBatch(batch.messages.map((message) => toRecord(batch.topic, batch.partition, message)));
+          const records = batch.messages.map((message) => toRecord(batch.topic, batch.partition, message));
+          if (options.fetchAhead) {
+            // Leaving: the batch is not handed over, and its partition not fetched again.
+            if (pipeline.stopped) return void pause();
+            // Resolves once the previous batch is stored; this one is handled meanwhile and
+            // its offset committed once it is stored (kafka-batch-pipeline.ts).
+            await pipeline.push(
+              batch.topic,
+              batch.partition,
+              batch.lastOffset(),
+              (after) => options.onBatch(records, after),
+              () =>
+                committer.request(async () => {
+                  const stored = pipeline.takeStored();
+                  if (stored.length === 0) return;
+                  await commitOffsetsIfNecessary({
+                    topics: [...new Set(stored.map((s) => s.topic))].map((topic) => ({
+                      topic,
+                      partitions: stored
+                        .filter((s) => s.topic === topic)
+                        .map(({ partition, offset }) => ({ partition, offset })),
+                    })),
+                  });
+                }),
+            );
+            resolveOffset(batch.lastOffset());
+            await heartbeat();
+            return;
+          }
+          await options.onBatch(records);
           resolveOffset(batch.lastOffset());
           committer.request(() => commitOffsetsIfNecessary(uncommittedOffsets()));
           // Stopping: the consumer leaves its group right after this batch, so commit now.

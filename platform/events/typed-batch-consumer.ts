@@ -23,6 +23,8 @@ export interface BatchConsumeOptions {
   partitionsConcurrently?: number;
   /** Bytes one Kafka fetch brings per partition (see BatchConsumerOptions). */
   maxBytesPerPartition?: number;
+  /** Kafka: the next batch fetched and parsed while the current one is handled (see BatchConsumerOptions). */
+  fetchAhead?: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function consumeEventBatches<P extends Topic, C extends EventOn<P>>
   options: BatchConsumeOptions = {},
 ): Promise<Consumer> {
   const handled = new Set<string>(spec.types);
-  const onBatch = async (records: BusRecord[]) => {
+  const onBatch = async (records: BusRecord[], after?: Promise<void>) => {
     const events: EventOf<C>[] = [];
     for (const record of records) {
       try {
@@ -49,6 +51,8 @@ export async function consumeEventBatches<P extends Topic, C extends EventOn<P>>
         logger.warn({ err: error, topic: record.topic, offset: record.offset }, 'skipping an invalid event');
       }
     }
+    // Parsed while the partition's previous batch may still be handled; handled after it.
+    await after;
     await handler(events, records);
   };
   if (!bus.consumeBatches) {
@@ -61,5 +65,6 @@ export async function consumeEventBatches<P extends Topic, C extends EventOn<P>>
     maxBatchSize: options.maxBatchSize,
     partitionsConcurrently: options.partitionsConcurrently,
     maxBytesPerPartition: options.maxBytesPerPartition,
+    fetchAhead: options.fetchAhead,
   });
 }

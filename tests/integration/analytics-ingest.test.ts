@@ -70,13 +70,16 @@ describe.each(profiles())('analytics ingest statement ($name profile)', (profile
     expect(await ingest.ingest([login, sent, sent])).toEqual({ stored: 2, duplicates: 1, expired: 0 });
     // Redelivered: nothing new, both counted as duplicates.
     expect(await ingest.ingest([login, sent])).toEqual({ stored: 0, duplicates: 2, expired: 0 });
+    // Redelivered with a new event: only the new one counts.
+    const logout = event('user.logout', user, { sessionId });
+    expect(await ingest.ingest([sent, logout, login])).toEqual({ stored: 1, duplicates: 2, expired: 0 });
     const [counts] = await boundRows<{ events: string | number; sessions: string | number }>(
       orm,
       `select (select sum("events") from "analytics_user_daily" where "user_id" = $1) as "events",
               (select count(*) from "analytics_sessions" where "session_id" = $2) as "sessions"`,
       [user, sessionId],
     );
-    expect(Number(counts?.events)).toBe(2);
+    expect(Number(counts?.events)).toBe(3);
     expect(Number(counts?.sessions)).toBe(1);
   });
 });

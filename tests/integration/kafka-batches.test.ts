@@ -41,7 +41,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 30_000) {
     }).admin();
     await admin.connect();
     await admin.deleteTopics({ topics: [`${prefix}${TOPIC}`] }).catch(() => undefined);
-    await admin.deleteGroups([`${prefix}batches`]).catch(() => undefined);
+    await admin.deleteGroups([`${prefix}batches`, `${prefix}ahead`]).catch(() => undefined);
     await admin.disconnect();
   });
 
@@ -90,5 +90,60 @@ async function until(check: () => boolean, what: string, timeoutMs = 30_000) {
     await until(() => again.includes('8'), 'a later record');
     await second.close();
     expect(again).toEqual(['6', '7', '8']);
+  }, 90_000);
+
+  test('fetching ahead: batches take effect in order, a failed one comes again, a restart resumes after the last', async () => {
+    await publish(['a0']);
+    // A new group reads the topic from its start: the records of the test above are skipped.
+    const ours = (records: BusRecord[]) =>
+      records.map((record) => record.value).filter((value) => value.startsWith('a'));
+    const seen: string[] = [];
+    let failOnce = true;
+    let slow = true;
+    let busy = false;
+    let handedOverMeanwhile = false;
+    const handler = async (records: BusRecord[], after?: Promise<void>) => {
+      if (busy) handedOverMeanwhile = true;
+      await after;
+      // The first batch takes its time: the next one is fetched meanwhile but waits for it.
+      if (slow) {
+        slow = false;
+        busy = true;
+        await publish(['a1', 'a2']);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        busy = false;
+      }
+      if (failOnce && records.some((record) => record.value === 'a3')) {
+        failOnce = false;
+        throw new Error('handler failed');
+      }
+      seen.push(...ours(records));
+    };
+    const first = await bus.consumeBatches!({ groupId: 'ahead', topics: [TOPIC], onBatch: handler, fetchAhead: true });
+    await until(() => seen.length >= 3, 'the first records');
+    expect(seen).toEqual(['a0', 'a1', 'a2']);
+    expect(handedOverMeanwhile).toBe(true);
+    await publish(['a3', 'a4']);
+    await until(() => seen.length >= 5, 'the failed batch again');
+    expect(failOnce).toBe(false);
+    expect(seen.slice(3)).toEqual(['a3', 'a4']);
+    await publish(['a5']);
+    await until(() => seen.includes('a5'), 'a later record');
+    await first.close();
+
+    await publish(['a6']);
+    const again: string[] = [];
+    const second = await bus.consumeBatches!({
+      groupId: 'ahead',
+      topics: [TOPIC],
+      fetchAhead: true,
+      onBatch: async (records: BusRecord[], after?: Promise<void>) => {
+        await after;
+        again.push(...ours(records));
+      },
+    });
+    await until(() => again.includes('a6'), 'the record published after the restart');
+    await second.close();
+    expect(again).toEqual(['a6']);
   }, 90_000);
 });

@@ -44,7 +44,7 @@ export async function eraseAnalyticsData(orm: Orm, outbox: OutboxRelay, userId: 
     }
     const placeholders = SERVER_TYPES.map(() => '?').join(', ');
     await sql.execute(
-      `update analytics_events set properties = '{}'::jsonb where user_id = ? and type not in (${placeholders})`,
+      `update analytics_events set properties = '{}'::json where user_id = ? and type not in (${placeholders})`,
       [userId, ...SERVER_TYPES],
     );
     await sql.execute(`update analytics_events set actor_id = ? where actor_id = ?`, [pseudonym, userId]);

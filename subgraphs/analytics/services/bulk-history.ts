@@ -36,7 +36,7 @@ export async function insertHistoryLiterals(orm: Orm, literals: readonly string[
   await boundRows(
     orm,
     `insert into "analytics_events" ("id", "type", "user_id", "actor_id", "occurred_at", "properties")
-       select i, t, u, a, to_timestamp(ms / 1000.0), p::jsonb
+       select i, t, u, a, to_timestamp(ms / 1000.0), p::json
        from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::float8[], $6::text[]) as r(i, t, u, a, ms, p)`,
     [...literals],
   );

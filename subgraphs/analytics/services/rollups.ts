@@ -240,8 +240,10 @@ const PROPERTY_TYPES = ['message.received', ...ROLLUPS.flatMap((rollup) => rollu
  * One statement: inserts a batch into the history, skipping events already there, and folds
  * exactly the inserted rows into the rollups the batch's `types` feed. The batch comes as six
  * parallel arrays (ids, types, user ids, actor ids, times; properties as JSON texts one a line),
- * which PostgreSQL unpacks faster than a JSON document of records. Returns the ids it did NOT
- * insert (already stored): usually none, so nothing travels back.
+ * which PostgreSQL unpacks faster than a JSON document of records; `$7` is their length.
+ * Returns one row: `inserted`, how many rows it added, and only when that is fewer than `$7`
+ * (some were already stored) `ids`, the added ones' ids joined by commas. Usually every row
+ * is new, so nothing else travels back and the ids array is not read (parsed) a second time.
  * The arrays are unpacked in the select list (in step, row by row) and read once, and the
  * inserted rows carry properties only where a rollup reads them: a 20,000-event batch held
  * whole (unnest's result, the input and inserted rows with their JSON) outgrew `work_mem` and
@@ -252,12 +254,13 @@ export function ingestSql(types: ReadonlySet<string>): string {
 with src as (
   insert into analytics_events (id, type, user_id, actor_id, occurred_at, properties)
   select unnest($1::uuid[]), unnest($2::text[]), unnest($3::uuid[]), unnest($4::uuid[]), unnest($5::timestamptz[]),
-    unnest(string_to_array($6, E'\\n')::jsonb[])
+    unnest(string_to_array($6, E'\\n')::json[])
   on conflict do nothing
   returning id, type, user_id, actor_id, occurred_at,
     case when type in (${PROPERTY_TYPES.map((type) => `'${type}'`).join(', ')}) then properties end as properties),
 ${rollupCtes(types)}
-select id from unnest($1::uuid[]) as r(id) where id not in (select id from src)`;
+select inserted, case when inserted < $7::int then (select string_agg(id::text, ',') from src) end as ids
+from (select count(*)::int as inserted from src) as c`;
 }
 
 /** Rebuilds every rollup from the history kept (run after truncating the rollups). */

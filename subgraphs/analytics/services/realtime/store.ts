@@ -46,27 +46,44 @@ export interface RealtimeStore {
   close(): Promise<void>;
 }
 
-/** What one batch adds: counts per key, distinct users per day, last activity per user. */
+/** One UTC day's share of a batch: events in all, by type, by user; the users it made active. */
+interface DaySummary {
+  total: number;
+  byType: Map<string, number>;
+  byUser: Map<string, number>;
+  active: Set<string>;
+}
+
+const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
+
+/**
+ * What one batch adds: counts per key, distinct users per day, last activity per user. Events
+ * are counted by day, type and user first and each key is written once per count: building
+ * three key strings for every event (and hashing each anew) was most of this function's time.
+ */
 export function summarize(events: RealtimeEvent[]) {
+  const byDay = new Map<number, DaySummary>();
+  const lastSeen = new Map<string, number>();
+  for (const event of events) {
+    const at = event.occurredAt.getTime();
+    const day = Math.floor(at / 86_400_000);
+    let summary = byDay.get(day);
+    if (!summary) byDay.set(day, (summary = { total: 0, byType: new Map(), byUser: new Map(), active: new Set() }));
+    summary.total += 1;
+    bump(summary.byType, event.type);
+    bump(summary.byUser, event.userId);
+    if (event.active === false) continue;
+    summary.active.add(event.userId);
+    if (at > (lastSeen.get(event.userId) ?? 0)) lastSeen.set(event.userId, at);
+  }
   const counts = new Map<string, number>();
   const activeByDate = new Map<string, Set<string>>();
-  const lastSeen = new Map<string, number>();
-  const add = (key: string, n = 1) => counts.set(key, (counts.get(key) ?? 0) + n);
-  // A batch spans a day or two: the date of each UTC day is formatted once.
-  const dates = new Map<number, string>();
-  for (const event of events) {
-    const day = Math.floor(event.occurredAt.getTime() / 86_400_000);
-    let date = dates.get(day);
-    if (date === undefined) dates.set(day, (date = event.occurredAt.toISOString().slice(0, 10)));
-    add(realtimeKeys.total(date));
-    add(realtimeKeys.byType(event.type, date));
-    add(realtimeKeys.user(event.userId, date));
-    if (event.active === false) continue;
-    let users = activeByDate.get(date);
-    if (!users) activeByDate.set(date, (users = new Set()));
-    users.add(event.userId);
-    const at = event.occurredAt.getTime();
-    if (at > (lastSeen.get(event.userId) ?? 0)) lastSeen.set(event.userId, at);
+  for (const [day, summary] of byDay) {
+    const date = new Date(day * 86_400_000).toISOString().slice(0, 10);
+    counts.set(realtimeKeys.total(date), summary.total);
+    for (const [type, n] of summary.byType) counts.set(realtimeKeys.byType(type, date), n);
+    for (const [user, n] of summary.byUser) counts.set(realtimeKeys.user(user, date), n);
+    if (summary.active.size) activeByDate.set(date, summary.active);
   }
   return { counts, activeByDate, lastSeen };
 }
