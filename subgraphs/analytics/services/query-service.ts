@@ -3,7 +3,7 @@ import { badInput } from '../../../platform/errors.js';
 import { requireAnalyst, requireUserAccess } from './access.js';
 import type { RealtimeSnapshot, RealtimeStore } from './realtime/store.js';
 import { funnelSql } from './funnel-sql.js';
-import { rowsWithoutJit, rows as sqlRows } from './sql.js';
+import { rows as sqlRows } from './sql.js';
 import { countOf, daysIn, limitOf, timeZoneOf, windowOf, type Window } from './ranges.js';
 
 export interface TypeCount {
@@ -291,7 +291,7 @@ export class QueryService {
     const hours = countOf(windowHours, 'windowHours', 1, 24 * 90, 24);
     const window = windowOf(from, to);
     const [sql, params] = funnelSql(steps, window, hours);
-    const [row] = await rowsWithoutJit<Record<string, string>>(scope.em, sql, params);
+    const [row] = await sqlRows<Record<string, string>>(scope.em, sql, params);
     const counts = steps.map((_, i) => num(row?.[`n${i}`]));
     return {
       steps: steps.map((type, i) => ({

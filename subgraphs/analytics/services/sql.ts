@@ -13,18 +13,3 @@ export async function rows<T>(em: EntityManager, sql: string, params: unknown[] 
 export async function boundRows<T>(orm: Orm, sql: string, params: unknown[]): Promise<T[]> {
   return (await boundSql<T>(orm.em.fork(), sql, params)).rows;
 }
-
-/**
- * Rows of a statement run with JIT compilation off (`set local`, in a transaction of its own).
- * For statements whose estimated cost crosses `jit_above_cost` but that run in milliseconds,
- * where compiling their expressions is most of the time: a 10-step funnel over a year spent
- * 4.2 s of 5.4 s compiling (measured), the old 4-step one ~100 ms of ~500 at every execution.
- */
-export async function rowsWithoutJit<T>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
-  return em.transactional(async (tx) => {
-    const connection = tx.getConnection();
-    const context = tx.getTransactionContext();
-    await connection.execute('set local jit = off', [], 'run', context);
-    return (await connection.execute(sql, params, 'all', context)) as T[];
-  });
-}
