@@ -8,14 +8,14 @@ import {
 } from '../../../platform/events/typed-batch-consumer.js';
 import { analyticsEvents } from '../events.js';
 import { utcDay, type History } from './history.js';
-
-const DAY_MS = 86_400_000;
 import type { AnalyticsMetrics } from './metrics.js';
 import type { RealtimeEvent, RealtimeStore } from './realtime/store.js';
 import { arrayLiteral, jsonLines } from './bulk-history.js';
 import { ingestSql } from './rollups.js';
 import { boundRows } from './sql.js';
 import type { ConsentGate } from '../privacy/consent-gate.js';
+
+const DAY_MS = 86_400_000;
 
 type IngestedType = (typeof analyticsEvents.types)[number];
 export type AnalyticsEvent = EventOf<IngestedType>;
