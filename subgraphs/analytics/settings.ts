@@ -6,6 +6,7 @@ const schema = z.object({
   ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
   ANALYTICS_TRACK_PER_SECOND: z.coerce.number().positive().max(100_000).default(20),
   ANALYTICS_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(5000),
+  ANALYTICS_FUNNEL_PARTS: z.coerce.number().int().min(1).max(16).default(2),
 });
 
 export interface AnalyticsSettings {
@@ -15,6 +16,11 @@ export interface AnalyticsSettings {
   trackPerSecond: number;
   /** Most records one ingest batch takes (the in-process bus; Kafka sizes batches itself). */
   batchSize: number;
+  /**
+   * Parts a funnel is split into by user, each on its own PostgreSQL connection at once
+   * (services/funnel-runner.ts): about the database's free cores. PGlite always runs one.
+   */
+  funnelParts: number;
 }
 
 export class AnalyticsSettingsError extends ConfigError {
@@ -33,5 +39,6 @@ export function loadAnalyticsSettings(env: Record<string, string | undefined> = 
     retentionDays: s.ANALYTICS_RETENTION_DAYS,
     trackPerSecond: s.ANALYTICS_TRACK_PER_SECOND,
     batchSize: s.ANALYTICS_BATCH_SIZE,
+    funnelParts: s.ANALYTICS_FUNNEL_PARTS,
   };
 }

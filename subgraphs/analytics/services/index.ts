@@ -44,7 +44,8 @@ export function createAnalyticsServices({
     history,
     realtime,
     ingest: new IngestService({ orm, history, realtime, metrics, logger, batchSize: settings.batchSize, consents }),
-    queries: new QueryService(),
+    // PGlite is one connection: parts would only queue behind each other.
+    queries: new QueryService({ funnelParts: config.DATABASE_URL ? settings.funnelParts : 1 }),
     tracking: new TrackingService({ state, outbox, perSecond: settings.trackPerSecond, consents }),
     live: new LiveMetrics({ realtime, metrics, logger }),
   };

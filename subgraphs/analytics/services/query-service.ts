@@ -1,8 +1,9 @@
 import type { RequestScope } from '../../../platform/context.js';
+import type { EntityManager } from '../../../platform/orm.js';
 import { badInput } from '../../../platform/errors.js';
 import { requireAnalyst, requireUserAccess } from './access.js';
 import type { RealtimeSnapshot, RealtimeStore } from './realtime/store.js';
-import { funnelSql } from './funnel-sql.js';
+import { FunnelRunner } from './funnel-runner.js';
 import { rows as sqlRows } from './sql.js';
 import { countOf, daysIn, limitOf, timeZoneOf, windowOf, type Window } from './ranges.js';
 
@@ -72,8 +73,24 @@ const DAY_MS = 86_400_000;
 /** A session without a sign-out lasts until the user's last event that day, at most this long. */
 export const OPEN_SESSION_CAP_SECONDS = 86_400;
 
+export interface QueryServiceOptions {
+  /** Parts a funnel runs in side by side, split by user (funnel-runner.ts); 1 on PGlite. */
+  funnelParts?: number;
+}
+
 /** Every figure is read from the rollups, never from the raw history. */
 export class QueryService {
+  private readonly funnels: FunnelRunner;
+
+  constructor(options: QueryServiceOptions = {}) {
+    this.funnels = new FunnelRunner(options.funnelParts ?? 1);
+  }
+
+  /** The user id ranges a funnel runs in (funnel-runner.ts): one when it runs as one statement. */
+  funnelUserRanges(em: EntityManager) {
+    return this.funnels.userRanges(em);
+  }
+
   async userMetrics(
     scope: RequestScope,
     userId: string,
@@ -290,9 +307,7 @@ export class QueryService {
     if (steps.length < 2 || steps.length > 10) throw badInput('a funnel has 2 to 10 steps', 'steps');
     const hours = countOf(windowHours, 'windowHours', 1, 24 * 90, 24);
     const window = windowOf(from, to);
-    const [sql, params] = funnelSql(steps, window, hours);
-    const [row] = await sqlRows<Record<string, string>>(scope.em, sql, params);
-    const counts = steps.map((_, i) => num(row?.[`n${i}`]));
+    const counts = await this.funnels.count(scope.em, steps, window, hours);
     return {
       steps: steps.map((type, i) => ({
         type,

@@ -13,3 +13,22 @@ export async function rows<T>(em: EntityManager, sql: string, params: unknown[] 
 export async function boundRows<T>(orm: Orm, sql: string, params: unknown[]): Promise<T[]> {
   return (await boundSql<T>(orm.em.fork(), sql, params)).rows;
 }
+
+/**
+ * Rows of a statement planned with hash joins only (nested loops and merge joins off, `set
+ * local` in a transaction of its own): for the funnel, whose steps the planner estimates as a
+ * handful of users on purpose (funnel-sql.ts) and would otherwise probe one user at a time.
+ */
+export async function rowsWithHashJoins<T>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+  return em.transactional(async (tx) => {
+    const connection = tx.getConnection();
+    const context = tx.getTransactionContext();
+    await connection.execute(
+      `select set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)`,
+      [],
+      'run',
+      context,
+    );
+    return (await connection.execute(sql, params, 'all', context)) as T[];
+  });
+}
