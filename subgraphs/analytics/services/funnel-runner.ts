@@ -1,7 +1,7 @@
 import type { EntityManager } from '../../../platform/orm.js';
 import { funnelSql, type UserRange } from './funnel-sql.js';
 import type { Window } from './ranges.js';
-import { rows, rowsWithHashJoins } from './sql.js';
+import { boundRowsWithHashJoins, rows } from './sql.js';
 
 /** How long the split points between parts serve before they are read again. */
 const BOUNDS_TTL_MS = 10 * 60_000;
@@ -27,7 +27,7 @@ export class FunnelRunner {
     const results = await Promise.all(
       ranges.map(async (range) => {
         const [sql, params] = funnelSql(steps, window, hours, range);
-        const [row] = await rowsWithHashJoins<Record<string, string>>(em.fork(), sql, params);
+        const [row] = await boundRowsWithHashJoins<Record<string, string>>(em.fork(), sql, params);
         return steps.map((_, i) => Number(row?.[`n${i}`] ?? 0));
       }),
     );

@@ -44,7 +44,7 @@ function calendarOf(months: Month[]): { starts: string; firsts: string } {
   };
 }
 
-/** SQL text and its parameters, in the order of their `?` in the text. */
+/** SQL text and its parameters, in the order of their `?` in the text (numbered at the end). */
 class Sql {
   constructor(
     readonly text: string,
@@ -112,7 +112,8 @@ function placed(rows: Sql, i: number, calendar: ReturnType<typeof calendarOf>): 
  * is within the window) but that the planner cannot estimate and takes at 0.5 %; the statement
  * runs with nested loops and merge joins off (sql.ts), so that small estimate cannot turn a
  * join into one index probe per user.
- * Returns the SQL and its parameters; the row holds `n0` … `n{k}`, the users of each step.
+ * Returns the SQL, with bind parameters `$1` …, and its parameters; the row holds `n0` … `n{k}`,
+ * the users of each step.
  */
 export function funnelSql(steps: string[], window: Window, hours: number, users: UserRange = {}): [string, unknown[]] {
   // The part's users, on the type rows each step reads (the primary key's last column).
@@ -172,5 +173,6 @@ export function funnelSql(steps: string[], window: Window, hours: number, users:
   }
   const counts = steps.map((_, i) => `count("a${i}") as "n${i}"`).join(', ');
   const statement = sql`select ${raw(counts)} from ${level} f`;
-  return [statement.text, statement.params];
+  let n = 0;
+  return [statement.text.replace(/\?/g, () => `$${++n}`), statement.params];
 }

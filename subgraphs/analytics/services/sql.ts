@@ -15,20 +15,18 @@ export async function boundRows<T>(orm: Orm, sql: string, params: unknown[]): Pr
 }
 
 /**
- * Rows of a statement planned with hash joins only (nested loops and merge joins off, `set
- * local` in a transaction of its own): for the funnel, whose steps the planner estimates as a
- * handful of users on purpose (funnel-sql.ts) and would otherwise probe one user at a time.
+ * Rows of a statement with bind parameters (`$1`, `$2`, …) planned with hash joins only (nested
+ * loops and merge joins off, `set local` in a transaction of its own): for the funnel, whose
+ * steps the planner estimates as a handful of users on purpose (funnel-sql.ts) and would
+ * otherwise probe one user at a time.
  */
-export async function rowsWithHashJoins<T>(em: EntityManager, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function boundRowsWithHashJoins<T>(em: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   return em.transactional(async (tx) => {
-    const connection = tx.getConnection();
-    const context = tx.getTransactionContext();
-    await connection.execute(
+    await boundSql(
+      tx,
       `select set_config('enable_nestloop', 'off', true), set_config('enable_mergejoin', 'off', true)`,
       [],
-      'run',
-      context,
     );
-    return (await connection.execute(sql, params, 'all', context)) as T[];
+    return (await boundSql<T>(tx, sql, params)).rows;
   });
 }
