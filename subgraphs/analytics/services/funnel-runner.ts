@@ -18,6 +18,7 @@ const BOUNDS_TTL_MS = 10 * 60_000;
  */
 export class FunnelRunner {
   private bounds: { at: number; splits: string[] } | undefined;
+  private reading: Promise<string[]> | undefined;
 
   constructor(private readonly parts: number) {}
 
@@ -36,24 +37,41 @@ export class FunnelRunner {
 
   /**
    * Consecutive user id ranges covering every id, `parts` of them (fewer when there are fewer
-   * users), split at the quantiles of this month's active users (any split is correct; an even
-   * one is fastest). Read at most every 10 minutes: users arrive far slower than that moves them.
+   * users), split at the quantiles of the users active in the last two months (any split is
+   * correct; an even one is fastest). Read on first use, then again in the background when 10
+   * minutes old (users arrive far slower than that moves the quantiles): a funnel never waits
+   * for the sort of a million ids but the first.
    */
   async userRanges(em: EntityManager): Promise<UserRange[]> {
     if (this.parts <= 1) return [{}];
-    if (!this.bounds || Date.now() - this.bounds.at > BOUNDS_TTL_MS) {
-      const fractions = Array.from({ length: this.parts - 1 }, (_, i) => (i + 1) / this.parts);
-      const [row] = await rows<{ splits: string[] | null }>(
-        em.fork(),
-        `select percentile_disc(array[${fractions.join(', ')}]::float8[]) within group (order by "user_id")::text[] as "splits"
-         from "analytics_user_months" where "month" = (select max("month") from "analytics_user_months")`,
+    if (!this.bounds) {
+      this.bounds = { at: Date.now(), splits: await (this.reading ??= this.readSplits(em)) };
+    } else if (Date.now() - this.bounds.at > BOUNDS_TTL_MS && !this.reading) {
+      this.reading = this.readSplits(em);
+      this.reading.then(
+        (splits) => (this.bounds = { at: Date.now(), splits }),
+        () => undefined, // the old split serves until the next try
       );
-      this.bounds = { at: Date.now(), splits: [...new Set(row?.splits ?? [])] };
     }
     const { splits } = this.bounds;
     return Array.from({ length: splits.length + 1 }, (_, i) => ({
       ...(i > 0 ? { from: splits[i - 1]! } : {}),
       ...(i < splits.length ? { below: splits[i]! } : {}),
     }));
+  }
+
+  private async readSplits(em: EntityManager): Promise<string[]> {
+    try {
+      const fractions = Array.from({ length: this.parts - 1 }, (_, i) => (i + 1) / this.parts);
+      const [row] = await rows<{ splits: string[] | null }>(
+        em.fork(),
+        `select percentile_disc(array[${fractions.join(', ')}]::float8[]) within group (order by "user_id")::text[] as "splits"
+         from "analytics_user_months"
+         where "month" >= (select max("month") from "analytics_user_months") - interval '1 month'`,
+      );
+      return [...new Set(row?.splits ?? [])];
+    } finally {
+      this.reading = undefined;
+    }
   }
 }
