@@ -76,8 +76,8 @@ function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
 const times = (count: number, table = '') => Array.from({ length: count }, (_, k) => `${table}"a${k}", `).join('');
 
 /**
- * Step `i`'s users (`rows`: user_id, start, a0 … a{i-1}, at), with `at` also as `a{i}`, the
- * UTC month of `at` (the next step's join key) and its day of the month.
+ * Step `i`'s users (`rows`: user_id, start, ends, a0 … a{i-1}, at), with `at` also as `a{i}`,
+ * the UTC month of `at` (the next step's join key) and its day of the month.
  */
 function placed(rows: Sql, i: number, calendar: ReturnType<typeof calendarOf>): Sql {
   return sql`(select *, "day" - "month" + 1 as "dom"
@@ -152,7 +152,8 @@ export function funnelSql(steps: string[], window: Window, hours: number, users:
   for (let i = 1; i < steps.length; i++) {
     const later = Array.from({ length: laterMonths }, (_, k) => {
       const month = raw(`(p."month" + interval '${k + 1} month')`);
-      // Only when the window reaches that month: it closes after its first day.
+      // Only when the window reaches that month: `ends`, its close as a UTC wall time, is not
+      // before the month's first day.
       return sql`,
             case when ${month} <= p."ends" then (select n."next_first"[1] from "analytics_user_type_months" n
               where n."type" = ${steps[i]} and n."month" = ${month}::date and n."user_id" = p."user_id") end`;
