@@ -20,6 +20,22 @@ export function arrayLiteral(values: readonly (string | number | null)[]): strin
 }
 
 /**
+ * A PostgreSQL array literal of values written as they are (null → NULL), for columns whose
+ * every value is already known to need no quoting: the ingest's ids, user ids, times and type
+ * names, which the event contracts checked (uuids, ISO times, `area.action` names: letters,
+ * digits and `-:._`, never the word null). Looking at each element again was a tenth of the
+ * ingest's own CPU (profile of a drain).
+ */
+export function bareArrayLiteral(values: readonly (string | null)[]): string {
+  let text = '{';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) text += ',';
+    text += values[i] ?? 'NULL';
+  }
+  return text + '}';
+}
+
+/**
  * JSON texts as one parameter, one a line, for `string_to_array($n, E'\n')`: JSON.stringify
  * never writes a raw line break, and no element needs quoting or escaping as in an array literal.
  */

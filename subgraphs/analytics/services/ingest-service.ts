@@ -10,7 +10,7 @@ import { analyticsEvents } from '../events.js';
 import { utcDay, type History } from './history.js';
 import type { AnalyticsMetrics } from './metrics.js';
 import type { RealtimeEvent, RealtimeStore } from './realtime/store.js';
-import { arrayLiteral, jsonLines } from './bulk-history.js';
+import { bareArrayLiteral, jsonLines } from './bulk-history.js';
 import { ingestSql } from './rollups.js';
 import { boundRows } from './sql.js';
 import type { ConsentGate } from '../privacy/consent-gate.js';
@@ -137,11 +137,12 @@ export class IngestService {
     if (batch.size) {
       await history.ensurePartitions([...days].map((day) => utcDay(day * DAY_MS)));
       const [result] = await boundRows<{ inserted: number; ids: string | null }>(orm, ingestSql(new Set(batch.types)), [
-        arrayLiteral(batch.ids),
-        arrayLiteral(batch.types),
-        arrayLiteral(batch.userIds),
-        arrayLiteral(batch.actorIds),
-        arrayLiteral(batch.occurredAts),
+        // Checked by the event contracts when each record was parsed (bulk-history.ts).
+        bareArrayLiteral(batch.ids),
+        bareArrayLiteral(batch.types),
+        bareArrayLiteral(batch.userIds),
+        bareArrayLiteral(batch.actorIds),
+        bareArrayLiteral(batch.occurredAts),
         jsonLines(batch.properties),
         batch.size,
       ]);
