@@ -7,14 +7,15 @@ import { boundRowsWithHashJoins, rows } from './sql.js';
 const BOUNDS_TTL_MS = 10 * 60_000;
 
 /**
- * Runs the funnel statement (funnel-sql.ts) in `parts` parts by user, side by side on their own
- * connections, and adds up their counts: a user's path through the steps depends on their own
- * rows only, so each part is the same statement over a range of user ids (the last column of
- * the rows' primary key, so each part reads only its own rows). PostgreSQL runs the parts on
- * separate backends, which a single statement cannot do here (PostgreSQL 15 has no parallel
- * hash right join, the join each step relies on); one part on PGlite, a single connection. Each part reads its own snapshot, so a batch
- * stored while they run may count for some users and not yet for others: no user is counted
- * twice or lost, and the next query sees it all.
+ * Runs the funnel statement (funnel-sql.ts) in `parts` parts by user, side by side on their
+ * own connections, and adds up their counts: a user's path through the steps depends on their
+ * own rows only, so each part is the same statement over a range of user ids (the last column
+ * of the rows' primary key, so each part reads only its own rows). PostgreSQL runs the parts
+ * on separate backends, which a single statement cannot do here (PostgreSQL 15 has no
+ * parallel hash right join, the join each step relies on); one part on PGlite, a single
+ * connection. Each part reads its own snapshot, so a batch stored while they run may count
+ * for some users and not yet for others: no user is counted twice or lost, and the next query
+ * sees it all.
  */
 export class FunnelRunner {
   private bounds: { at: number; splits: string[] } | undefined;
