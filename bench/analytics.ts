@@ -41,6 +41,7 @@ import { Topic } from '../schema/events/contracts.js';
 import { analyticsEvents } from '../subgraphs/analytics/events.js';
 import { analyticsSubgraph } from '../subgraphs/analytics/schema.js';
 import { loadAnalyticsSettings } from '../subgraphs/analytics/settings.js';
+import { funnelPartsOn } from '../subgraphs/analytics/services/funnel-runner.js';
 import { History } from '../subgraphs/analytics/services/history.js';
 import { IngestService } from '../subgraphs/analytics/services/ingest-service.js';
 import { analyticsMetrics } from '../subgraphs/analytics/services/metrics.js';
@@ -275,7 +276,7 @@ async function queryFigures(ctx: Context): Promise<void> {
     );
     out(`history holds ${formatNumber(Number(count?.n ?? 0))} events`);
     // As the subgraph runs it (services/index.ts), and in one part: the baseline the split is against.
-    const funnelParts = ctx.config.DATABASE_URL ? loadAnalyticsSettings(ctx.benchEnv).funnelParts : 1;
+    const funnelParts = funnelPartsOn(db, loadAnalyticsSettings(ctx.benchEnv).funnelParts);
     const queries = new QueryService({ funnelParts });
     const onePart = new QueryService({ funnelParts: 1 });
     const analyst = uuidv7();

@@ -29,6 +29,17 @@ export function databaseName(config: Config, service: string): string {
 
 export { pgliteClusterDir };
 
+/** Connections one subgraph keeps to PostgreSQL. */
+const POSTGRES_POOL_SIZE = 10;
+
+/**
+ * How many statements a subgraph's database runs at the same time: the pool's connections on
+ * PostgreSQL; one on PGlite, a single session whose statements queue behind each other.
+ */
+export function concurrentStatements(orm: Orm): number {
+  return orm instanceof PostgresORM ? POSTGRES_POOL_SIZE : 1;
+}
+
 /**
  * Opens the subgraph's own database and applies its committed migrations: on PostgreSQL
  * (DATABASE_URL) a database of its own; embedded, a schema named after the subgraph in
@@ -41,7 +52,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Orm> {
       ...ormOptions(options),
       clientUrl: config.DATABASE_URL,
       dbName: databaseName(config, service),
-      pool: { min: 0, max: 10 },
+      pool: { min: 0, max: POSTGRES_POOL_SIZE },
       onCreateConnection: withoutJit,
     });
     // Creates the subgraph's database on first start; tables come from migrations only.

@@ -1,7 +1,10 @@
-import type { EntityManager } from '../../../platform/orm.js';
+import { concurrentStatements, type EntityManager, type Orm } from '../../../platform/orm.js';
 import { funnelSql, type UserRange } from './funnel-sql.js';
 import type { Window } from './ranges.js';
 import { boundRowsWithHashJoins, rows } from './sql.js';
+
+/** Parts a funnel runs in on `orm`: those wanted, or fewer when the database runs fewer statements at once. */
+export const funnelPartsOn = (orm: Orm, wanted: number) => Math.min(wanted, concurrentStatements(orm));
 
 /** How long the split points between parts serve before they are read again. */
 const BOUNDS_TTL_MS = 10 * 60_000;

@@ -1,5 +1,6 @@
 import type { ServiceDeps, SubgraphContext } from '../../../platform/server/subgraph-server.js';
 import { loadAnalyticsSettings, type AnalyticsSettings } from '../settings.js';
+import { funnelPartsOn } from './funnel-runner.js';
 import { History } from './history.js';
 import { IngestService } from './ingest-service.js';
 import { LiveMetrics } from './live-metrics.js';
@@ -44,8 +45,7 @@ export function createAnalyticsServices({
     history,
     realtime,
     ingest: new IngestService({ orm, history, realtime, metrics, logger, batchSize: settings.batchSize, consents }),
-    // PGlite is one connection: parts would only queue behind each other.
-    queries: new QueryService({ funnelParts: config.DATABASE_URL ? settings.funnelParts : 1 }),
+    queries: new QueryService({ funnelParts: funnelPartsOn(orm, settings.funnelParts) }),
     tracking: new TrackingService({ state, outbox, perSecond: settings.trackPerSecond, consents }),
     live: new LiveMetrics({ realtime, metrics, logger }),
   };

@@ -1,5 +1,4 @@
 import type { RequestScope } from '../../../platform/context.js';
-import type { EntityManager } from '../../../platform/orm.js';
 import { badInput } from '../../../platform/errors.js';
 import { requireAnalyst, requireUserAccess } from './access.js';
 import type { RealtimeSnapshot, RealtimeStore } from './realtime/store.js';
@@ -84,11 +83,6 @@ export class QueryService {
 
   constructor(options: QueryServiceOptions = {}) {
     this.funnels = new FunnelRunner(options.funnelParts ?? 1);
-  }
-
-  /** The user id ranges a funnel runs in (funnel-runner.ts): one when it runs as one statement. */
-  funnelUserRanges(em: EntityManager) {
-    return this.funnels.userRanges(em);
   }
 
   async userMetrics(
